@@ -1,0 +1,9 @@
+DROP TABLE login_failures;
+DROP TABLE login_throttle;
+DROP TABLE refresh_tokens;
+DROP TABLE sessions;
+DROP TABLE grants;
+DROP TABLE workflows;
+DROP TABLE channels;
+DROP TABLE users;
+DROP TABLE departments;

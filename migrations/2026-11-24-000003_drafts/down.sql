@@ -1,0 +1,4 @@
+DROP TABLE comments;
+DROP TABLE signoffs;
+DROP TABLE revisions;
+DROP TABLE drafts;

@@ -1,0 +1,193 @@
+//! Session use-cases: login, refresh, logout, password change. Each runs in
+//! one transaction with its audit event.
+
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::audit::{NewEvent, Origin, append};
+use crate::auth::token::{hash_refresh_token, new_refresh_token};
+use crate::auth::{AuthUser, throttle};
+use crate::db::users::find_by_username;
+use crate::db::{connect, sessions};
+use crate::domain::password::check_password;
+use crate::http::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenPair {
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
+    pub expires_in: u64,
+    pub refresh_token: String,
+}
+
+/// Issues a pair for a session, storing the refresh token's hash.
+async fn issue_pair(
+    state: &AppState,
+    conn: &mut diesel_async::AsyncPgConnection,
+    user_id: Uuid,
+    session_id: Uuid,
+) -> Result<TokenPair, ApiError> {
+    let (refresh_token, hash) = new_refresh_token();
+    let expires = Utc::now() + state.tokens.refresh_ttl;
+    sessions::add_refresh_token(conn, session_id, &hash, expires).await?;
+    let access_token = state
+        .tokens
+        .issue_access(user_id, session_id)
+        .map_err(ApiError::internal)?;
+    Ok(TokenPair {
+        access_token,
+        token_type: "Bearer",
+        expires_in: state.tokens.access_ttl.as_secs(),
+        refresh_token,
+    })
+}
+
+pub async fn login(
+    state: &AppState,
+    origin: &Origin,
+    username: &str,
+    password: String,
+) -> Result<TokenPair, ApiError> {
+    let key = throttle::key(username);
+    let ip = origin.ip.clone().unwrap_or_else(|| "unknown".into());
+    let mut conn = connect(&state.pool).await?;
+    if let Some(seconds) = throttle::retry_after(&mut conn, &key, &ip).await? {
+        return Err(ApiError::TooManyRequests(seconds));
+    }
+    let user = find_by_username(&mut conn, username).await?;
+    let matches = state
+        .hasher
+        .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
+        .await
+        .map_err(ApiError::internal)?;
+    let user = user.filter(|u| matches && !u.disabled);
+    let Some(user) = user else {
+        let reason = if matches {
+            "disabled"
+        } else {
+            "bad_credentials"
+        };
+        let attempted: String = username.chars().take(64).collect();
+        conn.transaction::<_, ApiError, _>(async |conn| {
+            let failures = throttle::record_failure(conn, &key, &ip).await?;
+            let event = NewEvent::new("login_failed", origin)
+                .with("username", attempted)
+                .with("reason", reason)
+                .with("consecutive_failures", failures);
+            append(conn, event).await?;
+            Ok(())
+        })
+        .await?;
+        return Err(ApiError::InvalidCredentials);
+    };
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        throttle::record_success(conn, &key, &ip).await?;
+        let session_id = sessions::create(conn, user.id).await?;
+        let pair = issue_pair(state, conn, user.id, session_id).await?;
+        append(
+            conn,
+            NewEvent::new("login", origin)
+                .by(user.id, &user.username)
+                .with("session_id", session_id.to_string()),
+        )
+        .await?;
+        Ok(pair)
+    })
+    .await
+}
+
+pub async fn refresh(
+    state: &AppState,
+    origin: &Origin,
+    refresh_token: &str,
+) -> Result<TokenPair, ApiError> {
+    let hash = hash_refresh_token(refresh_token);
+    let mut conn = connect(&state.pool).await?;
+    // A reuse must revoke the session even though the request fails, so the
+    // transaction commits and the refusal is returned after it.
+    let outcome = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let Some(row) = sessions::lock_refresh_token(conn, &hash).await? else {
+                return Ok(Err(ApiError::Unauthenticated));
+            };
+            if row.spent_at.is_some() {
+                if sessions::revoke(conn, row.session_id, "refresh_token_reuse").await? > 0 {
+                    let event = NewEvent::new("refresh_token_reused", origin)
+                        .by(row.user_id, &row.username)
+                        .with("session_id", row.session_id.to_string());
+                    append(conn, event).await?;
+                }
+                return Ok(Err(ApiError::Unauthenticated));
+            }
+            if row.revoked_at.is_some() || row.disabled || row.expires_at <= Utc::now() {
+                return Ok(Err(ApiError::Unauthenticated));
+            }
+            sessions::spend_refresh_token(conn, &hash).await?;
+            let pair = issue_pair(state, conn, row.user_id, row.session_id).await?;
+            let event = NewEvent::new("session_refreshed", origin)
+                .by(row.user_id, &row.username)
+                .with("session_id", row.session_id.to_string());
+            append(conn, event).await?;
+            Ok(Ok(pair))
+        })
+        .await?;
+    outcome
+}
+
+pub async fn logout(state: &AppState, user: &AuthUser) -> Result<(), ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        sessions::revoke(conn, user.session_id, "logout").await?;
+        let event = NewEvent::new("logout", &user.origin)
+            .by(user.user_id, &user.username)
+            .with("session_id", user.session_id.to_string());
+        append(conn, event).await?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn change_own_password(
+    state: &AppState,
+    user: &AuthUser,
+    current: String,
+    new: String,
+) -> Result<(), ApiError> {
+    check_password(&new).map_err(|p| ApiError::validation("new_password", p.to_string()))?;
+    let mut conn = connect(&state.pool).await?;
+    let row = crate::db::users::find(&mut conn, user.user_id)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let ok = state
+        .hasher
+        .verify(current, Some(row.password_hash))
+        .await
+        .map_err(ApiError::internal)?;
+    if !ok {
+        return Err(ApiError::validation("current_password", "does not match"));
+    }
+    let phc = state.hasher.hash(new).await.map_err(ApiError::internal)?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        crate::db::users::set_password(conn, user.user_id, &phc).await?;
+        let revoked = sessions::revoke_all_of(
+            conn,
+            user.user_id,
+            Some(user.session_id),
+            "password_changed",
+        )
+        .await?;
+        let event = NewEvent::new("password_changed", &user.origin)
+            .by(user.user_id, &user.username)
+            .with("sessions_revoked", revoked);
+        append(conn, event).await?;
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,179 @@
+//! Settings: read from the environment and validated once, at start.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the database is: a URL the operator gave, or the embedded cluster.
+#[derive(Debug, Clone)]
+pub enum Database {
+    Url(String),
+    Embedded,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: Database,
+    pub data_dir: PathBuf,
+    pub bind: SocketAddr,
+    /// `None` only with the embedded default, which keeps one in the data dir.
+    pub jwt_secret: Option<Vec<u8>>,
+    pub admin_password: Option<String>,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub pool_size: usize,
+}
+
+/// One clear sentence naming the variable that stopped start-up.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        problem: problem.into(),
+    }
+}
+
+pub const MIN_SECRET_BYTES: usize = 32;
+
+impl Settings {
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads through `lookup` so tests can build settings without touching
+    /// the process environment, which is shared by parallel tests.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
+        let database = match get("DATABASE_URL") {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Database::Url(url)
+            }
+            Some(_) => {
+                return Err(invalid(
+                    "DATABASE_URL",
+                    "must be a postgres:// or postgresql:// URL",
+                ));
+            }
+            None => Database::Embedded,
+        };
+        let jwt_secret = match get("SANSHEN_JWT_SECRET") {
+            Some(s) if s.len() < MIN_SECRET_BYTES => {
+                return Err(invalid(
+                    "SANSHEN_JWT_SECRET",
+                    format!("must be at least {MIN_SECRET_BYTES} bytes long"),
+                ));
+            }
+            Some(s) => Some(s.into_bytes()),
+            None if matches!(database, Database::Url(_)) => {
+                return Err(invalid(
+                    "SANSHEN_JWT_SECRET",
+                    "must be set (at least 32 bytes) when DATABASE_URL is set",
+                ));
+            }
+            None => None,
+        };
+        let bind = get("SANSHEN_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind = bind.parse().map_err(|_| {
+            invalid(
+                "SANSHEN_BIND",
+                format!("{bind:?} is not an address like 127.0.0.1:8080"),
+            )
+        })?;
+        Ok(Settings {
+            database,
+            data_dir: PathBuf::from(get("SANSHEN_DATA_DIR").unwrap_or_else(|| "./.sanshen".into())),
+            bind,
+            jwt_secret,
+            admin_password: get("SANSHEN_ADMIN_PASSWORD"),
+            access_ttl: Duration::from_secs(seconds(
+                &get,
+                "SANSHEN_ACCESS_TTL_SECONDS",
+                900,
+                60..=86_400,
+            )?),
+            refresh_ttl: Duration::from_secs(seconds(
+                &get,
+                "SANSHEN_REFRESH_TTL_SECONDS",
+                43_200,
+                300..=2_592_000,
+            )?),
+            pool_size: seconds(&get, "SANSHEN_DB_POOL_SIZE", 16, 1..=512)? as usize,
+        })
+    }
+}
+
+fn seconds(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    let Some(raw) = get(name) else {
+        return Ok(default);
+    };
+    match raw.parse::<u64>() {
+        Ok(v) if range.contains(&v) => Ok(v),
+        _ => Err(invalid(
+            name,
+            format!(
+                "must be a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(move |name| {
+            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn defaults_to_the_embedded_cluster() {
+        let s = settings(&[]).unwrap();
+        assert!(matches!(s.database, Database::Embedded));
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.access_ttl, Duration::from_secs(900));
+    }
+
+    #[test]
+    fn a_database_url_needs_a_secret() {
+        let err = settings(&[("DATABASE_URL", "postgres://x@localhost/db")]).unwrap_err();
+        assert_eq!(err.variable, "SANSHEN_JWT_SECRET");
+    }
+
+    #[test]
+    fn a_short_secret_is_refused() {
+        let err = settings(&[("SANSHEN_JWT_SECRET", "short")]).unwrap_err();
+        assert_eq!(err.variable, "SANSHEN_JWT_SECRET");
+        assert!(err.to_string().contains("32 bytes"));
+    }
+
+    #[test]
+    fn a_bad_bind_address_names_the_variable() {
+        let err = settings(&[("SANSHEN_BIND", "localhost")]).unwrap_err();
+        assert!(err.to_string().starts_with("SANSHEN_BIND:"));
+    }
+
+    #[test]
+    fn a_non_postgres_url_is_refused() {
+        let err = settings(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert_eq!(err.variable, "DATABASE_URL");
+    }
+}

@@ -1,0 +1,101 @@
+//! Channels and their versioned workflows.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{channels, workflows};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = channels)]
+pub struct ChannelRow {
+    pub code: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = workflows)]
+pub struct WorkflowRow {
+    pub channel: String,
+    pub version: i32,
+    pub stages: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<ChannelRow>> {
+    channels::table
+        .select(ChannelRow::as_select())
+        .order(channels::created_at.asc())
+        .then_order_by(channels::code.asc())
+        .load(conn)
+        .await
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Option<ChannelRow>> {
+    channels::table
+        .find(code)
+        .select(ChannelRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    code: &str,
+    name: &str,
+) -> QueryResult<ChannelRow> {
+    diesel::insert_into(channels::table)
+        .values((channels::code.eq(code), channels::name.eq(name)))
+        .returning(ChannelRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// The newest workflow version of a channel.
+pub async fn current_workflow(
+    conn: &mut AsyncPgConnection,
+    channel: &str,
+) -> QueryResult<Option<WorkflowRow>> {
+    workflows::table
+        .filter(workflows::channel.eq(channel))
+        .order(workflows::version.desc())
+        .select(WorkflowRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn workflow(
+    conn: &mut AsyncPgConnection,
+    channel: &str,
+    version: i32,
+) -> QueryResult<Option<WorkflowRow>> {
+    workflows::table
+        .find((channel, version))
+        .select(WorkflowRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn insert_workflow(
+    conn: &mut AsyncPgConnection,
+    channel: &str,
+    version: i32,
+    stages: &[String],
+    by: Option<Uuid>,
+) -> QueryResult<WorkflowRow> {
+    diesel::insert_into(workflows::table)
+        .values((
+            workflows::channel.eq(channel),
+            workflows::version.eq(version),
+            workflows::stages.eq(stages),
+            workflows::created_by.eq(by),
+        ))
+        .returning(WorkflowRow::as_returning())
+        .get_result(conn)
+        .await
+}

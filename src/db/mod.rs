@@ -1,0 +1,114 @@
+//! The database: pool, embedded migrations, and queries grouped by aggregate.
+
+pub mod channels;
+pub mod embedded;
+pub mod schema;
+pub mod sessions;
+pub mod users;
+
+use std::time::Duration;
+
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub type DbPool = Pool<AsyncPgConnection>;
+pub type DbConn = Object<AsyncPgConnection>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Why a database call failed, kept whole for the logs; the HTTP layer
+/// decides what the client sees.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database unreachable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+impl From<PoolError> for DbError {
+    fn from(e: PoolError) -> Self {
+        DbError::Unavailable(e.to_string())
+    }
+}
+
+impl DbError {
+    pub fn is_unique_violation(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        matches!(
+            self,
+            DbError::Query(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+        )
+    }
+}
+
+pub fn build_pool(url: &str, size: usize) -> Result<DbPool, anyhow::Error> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    Ok(Pool::builder(manager)
+        .max_size(size)
+        .runtime(deadpool::Runtime::Tokio1)
+        // A request waiting longer than this for a connection gets 503
+        // instead of hanging while the database is away.
+        .wait_timeout(Some(Duration::from_secs(5)))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .recycle_timeout(Some(Duration::from_secs(5)))
+        .build()?)
+}
+
+pub async fn connect(pool: &DbPool) -> Result<DbConn, DbError> {
+    Ok(pool.get().await?)
+}
+
+/// Runs pending migrations, holding an advisory lock so that several
+/// sanshen processes starting at once on one database migrate it once.
+pub async fn run_migrations(url: &str) -> Result<usize, anyhow::Error> {
+    let mut conn = AsyncPgConnection::establish(url).await?;
+    diesel::sql_query("SELECT pg_advisory_lock(7340032)")
+        .execute(&mut conn)
+        .await?;
+    let applied = tokio::task::spawn_blocking(move || {
+        let mut harness = AsyncMigrationHarness::new(conn);
+        harness
+            .run_pending_migrations(MIGRATIONS)
+            .map(|done| done.len())
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+    })
+    .await??;
+    Ok(applied)
+}
+
+/// Creates `name` in the cluster behind `maintenance_url` unless it exists.
+pub async fn ensure_database(maintenance_url: &str, name: &str) -> Result<(), anyhow::Error> {
+    use diesel::sql_types::Text;
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        #[allow(dead_code)]
+        one: i32,
+    }
+    anyhow::ensure!(
+        name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        "database name {name:?} must be letters, digits and underscores"
+    );
+    let mut conn = AsyncPgConnection::establish(maintenance_url).await?;
+    let found: Vec<Found> =
+        diesel::sql_query("SELECT 1 AS one FROM pg_database WHERE datname = $1")
+            .bind::<Text, _>(name)
+            .load(&mut conn)
+            .await?;
+    if found.is_empty() {
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// For /readyz: a round trip through the pool.
+pub async fn ping(pool: &DbPool) -> Result<(), DbError> {
+    let mut conn = connect(pool).await?;
+    diesel::sql_query("SELECT 1").execute(&mut conn).await?;
+    Ok(())
+}

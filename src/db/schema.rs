@@ -1,0 +1,202 @@
+//! Diesel's view of the tables in `migrations/` (kept by hand, checked by the tests).
+
+diesel::table! {
+    departments (id) {
+        id -> Uuid,
+        code -> Text,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        department_id -> Nullable<Uuid>,
+        disabled -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    channels (code) {
+        code -> Text,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    workflows (channel, version) {
+        channel -> Text,
+        version -> Int4,
+        stages -> Array<Text>,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    grants (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        role -> Text,
+        channel -> Nullable<Text>,
+        department_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_why -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Bytea,
+        session_id -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        spent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    login_throttle (username, ip) {
+        username -> Text,
+        ip -> Text,
+        consecutive_failures -> Int4,
+        locked_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> Int8,
+        username -> Text,
+        failed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_events (seq) {
+        seq -> Int8,
+        occurred_at -> Timestamptz,
+        actor_id -> Nullable<Uuid>,
+        actor -> Nullable<Text>,
+        action -> Text,
+        draft_id -> Nullable<Uuid>,
+        revision -> Nullable<Int4>,
+        content_hash -> Nullable<Text>,
+        stage -> Nullable<Text>,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        detail -> Jsonb,
+        ip -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (singleton) {
+        singleton -> Bool,
+        seq -> Int8,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    drafts (id) {
+        id -> Uuid,
+        channel -> Text,
+        author_id -> Uuid,
+        department_id -> Nullable<Uuid>,
+        risk_level -> Text,
+        status -> Text,
+        current_stage -> Nullable<Text>,
+        workflow_version -> Nullable<Int4>,
+        revision -> Int4,
+        round -> Int4,
+        published_url -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    revisions (draft_id, number) {
+        draft_id -> Uuid,
+        number -> Int4,
+        title -> Text,
+        summary -> Text,
+        body -> Text,
+        format -> Text,
+        content_hash -> Text,
+        author_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    signoffs (id) {
+        id -> Uuid,
+        draft_id -> Uuid,
+        revision -> Int4,
+        round -> Int4,
+        content_hash -> Text,
+        stage -> Text,
+        signer_id -> Uuid,
+        decision -> Text,
+        comment -> Nullable<Text>,
+        checks -> Array<Text>,
+        signed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> Uuid,
+        draft_id -> Uuid,
+        author_id -> Uuid,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(users -> departments (department_id));
+diesel::joinable!(grants -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(drafts -> users (author_id));
+diesel::joinable!(comments -> drafts (draft_id));
+diesel::joinable!(signoffs -> drafts (draft_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    departments,
+    users,
+    channels,
+    workflows,
+    grants,
+    sessions,
+    refresh_tokens,
+    login_throttle,
+    login_failures,
+    audit_events,
+    audit_head,
+    drafts,
+    revisions,
+    signoffs,
+    comments,
+);

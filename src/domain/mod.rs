@@ -1,0 +1,5 @@
+//! Pure rules, no I/O: the vocabulary, content and its hash, the workflow,
+//! the password policy.
+
+pub mod password;
+pub mod vocabulary;

@@ -1,0 +1,236 @@
+//! /departments and /channels with their workflows.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::accounts::catalog;
+use crate::auth::AuthUser;
+use crate::db::channels::{self, ChannelRow, WorkflowRow};
+use crate::db::connect;
+use crate::db::users::{self, DepartmentRow};
+use crate::domain::vocabulary::{Role, Stage};
+use crate::http::error::{ApiError, Problem};
+use crate::http::json::ApiJson;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DepartmentView {
+    pub id: Uuid,
+    #[schema(example = "news")]
+    pub code: String,
+    #[schema(example = "新闻科")]
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<DepartmentRow> for DepartmentView {
+    fn from(d: DepartmentRow) -> Self {
+        DepartmentView {
+            id: d.id,
+            code: d.code,
+            name: d.name,
+            created_at: d.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeAndName {
+    /// 1–32 of a–z 0–9 _ -
+    #[schema(example = "news")]
+    pub code: String,
+    /// 1–200 characters.
+    #[schema(example = "新闻科")]
+    pub name: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/departments", tag = "catalog", security(("bearer" = [])),
+    description = "Requires `admin`.",
+    responses(
+        (status = 200, body = Vec<DepartmentView>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_departments(
+    state: web::Data<AppState>,
+    admin: AuthUser,
+) -> Result<web::Json<Vec<DepartmentView>>, ApiError> {
+    admin.require(Role::Admin)?;
+    let mut conn = connect(&state.pool).await?;
+    Ok(web::Json(
+        users::departments_all(&mut conn)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/departments", tag = "catalog", security(("bearer" = [])), request_body = CodeAndName,
+    description = "Requires `admin`.",
+    responses(
+        (status = 201, body = DepartmentView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Code taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_department(
+    state: web::Data<AppState>,
+    admin: AuthUser,
+    body: ApiJson<CodeAndName>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require(Role::Admin)?;
+    let row = catalog::create_department(&state, &admin, &body.0.code, &body.0.name).await?;
+    Ok(HttpResponse::Created().json(DepartmentView::from(row)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelView {
+    #[schema(example = "wechat_official")]
+    pub code: String,
+    #[schema(example = "微信公众号")]
+    pub name: String,
+}
+
+impl From<ChannelRow> for ChannelView {
+    fn from(c: ChannelRow) -> Self {
+        ChannelView {
+            code: c.code,
+            name: c.name,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/channels", tag = "catalog", security(("bearer" = [])),
+    description = "Any signed-in user.",
+    responses(
+        (status = 200, body = Vec<ChannelView>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_channels(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+) -> Result<web::Json<Vec<ChannelView>>, ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    Ok(web::Json(
+        channels::all(&mut conn)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/channels", tag = "catalog", security(("bearer" = [])), request_body = CodeAndName,
+    description = "Requires `admin`. The new channel starts with the default workflow as version 1.",
+    responses(
+        (status = 201, body = ChannelView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Code taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_channel(
+    state: web::Data<AppState>,
+    admin: AuthUser,
+    body: ApiJson<CodeAndName>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require(Role::Admin)?;
+    let row = catalog::create_channel(&state, &admin, &body.0.code, &body.0.name).await?;
+    Ok(HttpResponse::Created().json(ChannelView::from(row)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkflowView {
+    #[schema(example = "portal")]
+    pub channel: String,
+    /// Drafts keep the version they were submitted under.
+    #[schema(example = 1)]
+    pub version: i32,
+    pub stages: Vec<Stage>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<WorkflowRow> for WorkflowView {
+    fn from(w: WorkflowRow) -> Self {
+        WorkflowView {
+            channel: w.channel,
+            version: w.version,
+            // The CHECK constraint keeps these to the six stage names.
+            stages: w.stages.iter().filter_map(|s| Stage::parse(s)).collect(),
+            created_at: w.created_at,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/channels/{code}/workflow", tag = "catalog", security(("bearer" = [])),
+    params(("code" = String, Path)), description = "Any signed-in user. The current version.",
+    responses(
+        (status = 200, body = WorkflowView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_workflow(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    code: web::Path<String>,
+) -> Result<web::Json<WorkflowView>, ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    let row = channels::current_workflow(&mut conn, &code)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(web::Json(row.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowRequest {
+    /// A permutation of the six stages.
+    #[schema(example = json!(["review_1","proofread_1","review_2","proofread_2","review_3","proofread_3"]))]
+    pub stages: Vec<String>,
+}
+
+#[utoipa::path(put, path = "/api/v1/channels/{code}/workflow", tag = "catalog", security(("bearer" = [])),
+    params(("code" = String, Path)), request_body = WorkflowRequest,
+    description = "Requires `admin`. Writes a new version; drafts already submitted keep theirs.",
+    responses(
+        (status = 200, body = WorkflowView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a permutation of the six stages", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn put_workflow(
+    state: web::Data<AppState>,
+    admin: AuthUser,
+    code: web::Path<String>,
+    body: ApiJson<WorkflowRequest>,
+) -> Result<web::Json<WorkflowView>, ApiError> {
+    admin.require(Role::Admin)?;
+    Ok(web::Json(
+        catalog::set_workflow(&state, &admin, &code, &body.0.stages)
+            .await?
+            .into(),
+    ))
+}

@@ -1,0 +1,147 @@
+//! `ApiJson<T>`: the JSON body extractor every handler uses, so that media
+//! type, size, syntax, unknown fields and NUL characters are refused the same
+//! way everywhere, before a handler runs.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::http::error::ApiError;
+
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let media = check_media_type(req);
+        let declared = declared_length(req);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            media?;
+            if declared.is_some_and(|n| n > BODY_LIMIT) {
+                return Err(ApiError::PayloadTooLarge(BODY_LIMIT));
+            }
+            let body = read_limited(&mut payload).await?;
+            parse(&body).map(ApiJson)
+        })
+    }
+}
+
+/// Reads the body, refusing it as soon as it passes the limit.
+pub async fn read_limited(payload: &mut Payload) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::Malformed(format!("could not read the body: {e}")))?;
+        if body.len() + chunk.len() > BODY_LIMIT {
+            return Err(ApiError::PayloadTooLarge(BODY_LIMIT));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::Malformed(format!("invalid JSON: {e}")))?;
+    if let Some(path) = find_nul(&value, "") {
+        let field = if path.is_empty() {
+            "body".to_string()
+        } else {
+            path
+        };
+        return Err(ApiError::validation(
+            &field,
+            "must not contain NUL characters",
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| ApiError::Malformed(e.to_string()))
+}
+
+fn check_media_type(req: &HttpRequest) -> Result<(), ApiError> {
+    match req.mime_type() {
+        Ok(Some(m))
+            if m.type_() == "application"
+                && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json")) =>
+        {
+            Ok(())
+        }
+        _ => Err(ApiError::UnsupportedMediaType),
+    }
+}
+
+fn declared_length(req: &HttpRequest) -> Option<usize> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// PostgreSQL text cannot hold NUL, and SPEC §1 forbids it anywhere, so it is
+/// caught here with the field's path rather than as a database error.
+fn find_nul(value: &serde_json::Value, path: &str) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => Some(path.to_string()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_nul(v, &format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let here = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k.contains('\0') {
+                Some(here)
+            } else {
+                find_nul(v, &here)
+            }
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Login {
+        username: String,
+    }
+
+    #[test]
+    fn unknown_fields_are_malformed() {
+        let err = parse::<Login>(br#"{"username":"a","x":1}"#).unwrap_err();
+        assert_eq!(err.code(), "malformed_request");
+    }
+
+    #[test]
+    fn nul_is_a_validation_error_naming_the_field() {
+        let err = parse::<Login>(br#"{"username":"a\u0000b"}"#).unwrap_err();
+        match err {
+            ApiError::Validation(p) => assert_eq!(p[0].field, "username"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_escaped_backslash_before_u0000_is_not_nul() {
+        assert!(parse::<Login>(br#"{"username":"a\\u0000b"}"#).is_ok());
+    }
+}

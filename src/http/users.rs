@@ -1,0 +1,344 @@
+//! /users and /users/{id}/grants (admin only).
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::accounts::grants::{self, GrantInput};
+use crate::accounts::users::{self as accounts, CreateUser};
+use crate::auth::AuthUser;
+use crate::db::connect;
+use crate::db::users::{self, GrantRow, UserChanges, UserRow};
+use crate::domain::vocabulary::Role;
+use crate::http::error::{ApiError, Problem};
+use crate::http::json::ApiJson;
+use crate::http::pagination::{self, Page};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: Uuid,
+    #[schema(example = "li.na")]
+    pub username: String,
+    #[schema(example = "李娜")]
+    pub display_name: String,
+    pub department_id: Option<Uuid>,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for UserView {
+    fn from(r: UserRow) -> Self {
+        UserView {
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            department_id: r.department_id,
+            disabled: r.disabled,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GrantView {
+    pub id: Uuid,
+    pub role: Role,
+    /// The grant applies only to drafts of this channel; null for all.
+    #[schema(example = "wechat_official")]
+    pub channel: Option<String>,
+    /// The grant applies only to drafts of this department; null for all.
+    pub department_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<GrantRow> for GrantView {
+    fn from(g: GrantRow) -> Self {
+        GrantView {
+            id: g.id,
+            // The CHECK constraint admits only the ten role names.
+            role: Role::parse(&g.role).unwrap_or(Role::Editor),
+            channel: g.channel,
+            department_id: g.department_id,
+            created_at: g.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    #[schema(example = "wang.fang")]
+    pub username: String,
+    #[schema(example = "王芳")]
+    pub display_name: String,
+    /// 12–128 characters, taken exactly as sent; not a common password.
+    #[schema(example = "白日依山尽黄河入海流")]
+    pub password: String,
+    pub department_id: Option<Uuid>,
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = CreateUserRequest,
+    description = "Requires `admin`.",
+    responses(
+        (status = 201, body = UserView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create(
+    state: web::Data<AppState>,
+    admin: AuthUser,
+    body: ApiJson<CreateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require(Role::Admin)?;
+    let b = body.0;
+    let input = CreateUser {
+        username: b.username,
+        display_name: b.display_name,
+        password: b.password,
+        department_id: b.department_id,
+    };
+    let row = accounts::create(&state, &admin, input).await?;
+    Ok(HttpResponse::Created().json(UserView::from(row)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// 1–200, default 50.
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(ListQuery),
+    description = "Requires `admin`. Ordered by creation.",
+    responses(
+        (status = 200, body = Page<UserView>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(
+    state: web::Data<AppState>,
+    admin: AuthUser,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<Page<UserView>>, ApiError> {
+    admin.require(Role::Admin)?;
+    let limit = pagination::limit(query.limit)?;
+    let after = pagination::decode_time_cursor(query.cursor.as_deref())?;
+    let mut conn = connect(&state.pool).await?;
+    let rows = users::page(&mut conn, after, limit + 1).await?;
+    Ok(web::Json(pagination::page_of(
+        rows,
+        limit,
+        |r| pagination::encode_time_cursor(r.created_at, r.id),
+        UserView::from,
+    )))
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), description = "Requires `admin`.",
+    responses(
+        (status = 200, body = UserView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(
+    state: web::Data<AppState>,
+    admin: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<UserView>, ApiError> {
+    admin.require(Role::Admin)?;
+    let mut conn = connect(&state.pool).await?;
+    let row = users::find(&mut conn, *id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(web::Json(row.into()))
+}
+
+/// Distinguishes a field that is absent from one that is null.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Ok(Some(Option::deserialize(d)?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    #[schema(example = "王芳（新闻科）")]
+    pub display_name: Option<String>,
+    /// A department id, or null to clear it; leave out to keep it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub department_id: Option<Option<Uuid>>,
+    /// Disabling also revokes the user's sessions at once.
+    pub disabled: Option<bool>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = UpdateUserRequest, description = "Requires `admin`.",
+    responses(
+        (status = 200, body = UserView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update(
+    state: web::Data<AppState>,
+    admin: AuthUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<UpdateUserRequest>,
+) -> Result<web::Json<UserView>, ApiError> {
+    admin.require(Role::Admin)?;
+    let b = body.0;
+    let changes = UserChanges {
+        display_name: b.display_name,
+        department_id: b.department_id,
+        disabled: b.disabled,
+    };
+    Ok(web::Json(
+        accounts::update(&state, &admin, *id, changes).await?.into(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    #[schema(example = "床前明月光疑是地上霜")]
+    pub new_password: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = ResetPasswordRequest,
+    description = "Requires `admin`. Revokes all of the user's sessions.",
+    responses(
+        (status = 204, description = "Reset"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    admin: AuthUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<ResetPasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require(Role::Admin)?;
+    accounts::reset_password(&state, &admin, *id, body.0.new_password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}/grants", tag = "users", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), description = "Requires `admin`.",
+    responses(
+        (status = 200, body = Vec<GrantView>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_grants(
+    state: web::Data<AppState>,
+    admin: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<GrantView>>, ApiError> {
+    admin.require(Role::Admin)?;
+    let mut conn = connect(&state.pool).await?;
+    users::find(&mut conn, *id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let rows = users::grants_of(&mut conn, *id).await?;
+    Ok(web::Json(rows.into_iter().map(GrantView::from).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateGrantRequest {
+    /// One of the ten roles.
+    #[schema(example = "review_2")]
+    pub role: String,
+    #[schema(example = "portal")]
+    pub channel: Option<String>,
+    pub department_id: Option<Uuid>,
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/grants", tag = "users", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = CreateGrantRequest,
+    description = "Requires `admin`. A user may not hold both `admin` and `auditor` (403 separation_of_duties).",
+    responses(
+        (status = 201, body = GrantView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The user already holds this grant", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown role, channel or department", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_grant(
+    state: web::Data<AppState>,
+    admin: AuthUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<CreateGrantRequest>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require(Role::Admin)?;
+    let b = body.0;
+    let row = grants::grant(
+        &state,
+        &admin,
+        *id,
+        GrantInput {
+            role: b.role,
+            channel: b.channel,
+            department_id: b.department_id,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(GrantView::from(row)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/users/{id}/grants/{grant_id}", tag = "users", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("grant_id" = Uuid, Path)), description = "Requires `admin`.",
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delete_grant(
+    state: web::Data<AppState>,
+    admin: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    admin.require(Role::Admin)?;
+    let (user_id, grant_id) = path.into_inner();
+    grants::revoke(&state, &admin, user_id, grant_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

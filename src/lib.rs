@@ -1,0 +1,12 @@
+//! sanshen: enforces 三审三校 (three reviews, three proofreads) before an
+//! institution publishes anything, and keeps a trail no one can rewrite.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod http;
+pub mod startup;
+pub mod state;

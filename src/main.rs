@@ -1,0 +1,103 @@
+//! The `sanshen` command: serve (the default), migrate, audit verify.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use sanshen::config::Settings;
+use sanshen::startup;
+
+#[derive(Parser)]
+#[command(
+    name = "sanshen",
+    version,
+    about = "Enforces 三审三校 before anything is published"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default).
+    Serve,
+    /// Run pending database migrations and exit.
+    Migrate,
+    /// Audit trail tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain in the database, or in an NDJSON export with --file.
+    Verify {
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,actix_server=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve().await,
+        Command::Migrate => migrate().await,
+        Command::Audit {
+            command: AuditCommand::Verify { file },
+        } => sanshen::audit::cli::verify(file).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sanshen: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve() -> anyhow::Result<ExitCode> {
+    let settings = Settings::from_env()?;
+    let database = startup::open_database(&settings).await?;
+    let served = async {
+        let state = startup::build_state(&settings, &database.url).await?;
+        if let Some(password) = startup::bootstrap_admin(&state, settings.admin_password.as_deref()).await? {
+            // Printed once, to the terminal only: never logged.
+            println!("sanshen: created user \"admin\" with password {password}  (shown once; change it with POST /api/v1/me/password)");
+        }
+        let listener = TcpListener::bind(settings.bind)
+            .map_err(|e| anyhow::anyhow!("SANSHEN_BIND: cannot listen on {}: {e}", settings.bind))?;
+        tracing::info!(address = %settings.bind, "sanshen listening");
+        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        startup::build_server(state, listener, workers)?.await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if let Some(cluster) = &database.cluster {
+        tracing::info!("stopping the embedded PostgreSQL cluster");
+        if let Err(e) = cluster.stop() {
+            eprintln!("sanshen: could not stop the embedded cluster: {e}");
+        }
+    }
+    served.map(|()| ExitCode::SUCCESS)
+}
+
+async fn migrate() -> anyhow::Result<ExitCode> {
+    let settings = Settings::from_env()?;
+    let database = startup::open_database(&settings).await?;
+    println!("sanshen: migrations are up to date");
+    if let Some(cluster) = &database.cluster {
+        cluster.stop()?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

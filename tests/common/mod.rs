@@ -1,0 +1,369 @@
+//! TestApp: the real server on a random port, over a fresh database cloned
+//! from a migrated template, in one throwaway PostgreSQL cluster per test
+//! binary (or the server at TEST_DATABASE_URL).
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use reqwest::{Method, Response, StatusCode};
+use sanshen::config::{Database, Settings};
+use sanshen::db::embedded::Cluster;
+use sanshen::state::AppState;
+use sanshen::{db, startup};
+use serde_json::{Value, json};
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+pub const ADMIN_PASSWORD: &str = "test-admin-passphrase-不可猜";
+pub const PASSWORD: &str = "correct-horse-battery-staple-9";
+const TEMPLATE: &str = "sanshen_template";
+
+struct Harness {
+    /// A URL to the maintenance database, where test databases are created.
+    maintenance_url: String,
+    _cluster: Option<Cluster>,
+}
+
+static HARNESS: OnceCell<Harness> = OnceCell::const_new();
+
+async fn harness() -> &'static Harness {
+    HARNESS.get_or_init(init_harness).await
+}
+
+/// The same server, another database. By hand, because a unix-socket URL
+/// (`postgres://user@/db?host=/dir`) has an empty host that URL parsers refuse.
+fn url_with_database(url: &str, database: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let authority = base.find("://").map_or(0, |i| i + 3);
+    let path = base[authority..]
+        .find('/')
+        .map_or(base.len(), |i| authority + i);
+    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+    format!("{}/{database}{query}", &base[..path])
+}
+
+async fn init_harness() -> Harness {
+    let (maintenance_url, cluster) = match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => (url, None),
+        _ => {
+            let root = std::env::temp_dir().join(format!(
+                "sanshen-test-{}-{}",
+                std::process::id(),
+                Uuid::new_v4().simple()
+            ));
+            let cluster = tokio::task::spawn_blocking(move || {
+                let cluster = Cluster::start_with(
+                    &root,
+                    &[
+                        ("max_connections", "400"),
+                        ("fsync", "off"),
+                        ("synchronous_commit", "off"),
+                    ],
+                )
+                .expect("start the test cluster");
+                cluster
+                    .stop_when_process_exits(std::process::id(), true)
+                    .expect("arm the cluster reaper");
+                cluster
+            })
+            .await
+            .expect("cluster thread");
+            (cluster.url("postgres"), Some(cluster))
+        }
+    };
+    let mut conn = maintenance(&maintenance_url).await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {TEMPLATE}")),
+        &mut conn,
+    )
+    .await
+    .expect("drop old template");
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(format!("CREATE DATABASE {TEMPLATE}")),
+        &mut conn,
+    )
+    .await
+    .expect("create template");
+    let template_url = url_with_database(&maintenance_url, TEMPLATE);
+    db::run_migrations(&template_url)
+        .await
+        .expect("migrate template");
+    let state = state_for(&template_url, &"x".repeat(32)).await;
+    startup::bootstrap_admin(&state, Some(ADMIN_PASSWORD))
+        .await
+        .expect("bootstrap admin");
+    state.pool.close();
+    Harness {
+        maintenance_url,
+        _cluster: cluster,
+    }
+}
+
+async fn maintenance(url: &str) -> diesel_async::AsyncPgConnection {
+    use diesel_async::AsyncConnection;
+    diesel_async::AsyncPgConnection::establish(url)
+        .await
+        .expect("connect to the test cluster")
+}
+
+pub fn settings(database_url: &str, secret: &str) -> Settings {
+    let secret = secret.to_string();
+    let url = database_url.to_string();
+    let mut settings = Settings::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(url.clone()),
+        "SANSHEN_JWT_SECRET" => Some(secret.clone()),
+        "SANSHEN_DB_POOL_SIZE" => Some("8".into()),
+        _ => None,
+    })
+    .expect("test settings");
+    settings.database = Database::Url(database_url.to_string());
+    settings
+}
+
+async fn state_for(url: &str, secret: &str) -> AppState {
+    startup::build_state(&settings(url, secret), url)
+        .await
+        .expect("app state")
+}
+
+pub async fn maintenance_url() -> String {
+    harness().await.maintenance_url.clone()
+}
+
+/// A fresh database, cloned from the migrated template.
+pub async fn fresh_database() -> String {
+    let h = harness().await;
+    let name = format!("t_{}", Uuid::new_v4().simple());
+    let mut conn = maintenance(&h.maintenance_url).await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}")),
+        &mut conn,
+    )
+    .await
+    .expect("clone the template");
+    url_with_database(&h.maintenance_url, &name)
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    pub state: AppState,
+    /// The JWT secret, for tests that forge tokens.
+    pub secret: String,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move { handle.stop(false).await });
+        }
+    }
+}
+
+/// A signed-in user as the tests see them.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: Uuid,
+    pub username: String,
+    pub token: String,
+    pub refresh_token: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let database_url = fresh_database().await;
+        TestApp::spawn_on(&database_url).await
+    }
+
+    pub async fn spawn_on(database_url: &str) -> TestApp {
+        let secret = hex::encode(rand::random::<[u8; 32]>());
+        let state = state_for(database_url, &secret).await;
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a port");
+        let port = listener.local_addr().expect("local addr").port();
+        let server = startup::build_server(state.clone(), listener, 1).expect("server");
+        let handle = server.handle();
+        tokio::spawn(server);
+        TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .expect("client"),
+            database_url: database_url.to_string(),
+            state,
+            secret,
+            handle,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("/api/")
+            || !path.starts_with('/')
+            || path.starts_with("/healthz")
+            || path.starts_with("/readyz")
+            || path.starts_with("/openapi")
+            || path.starts_with("/docs")
+        {
+            format!("{}{}", self.base, path)
+        } else {
+            format!("{}/api/v1{}", self.base, path)
+        }
+    }
+
+    /// A request with an optional bearer token and JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.expect("request reaches the server")
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.call(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(json!({"username": username, "password": password})),
+        )
+        .await
+    }
+
+    pub async fn login_ok(&self, username: &str, password: &str) -> (String, String) {
+        let res = self.login(username, password).await;
+        assert_eq!(res.status(), StatusCode::OK, "login of {username}");
+        let body: Value = res.json().await.expect("json");
+        (
+            body["access_token"].as_str().unwrap().to_string(),
+            body["refresh_token"].as_str().unwrap().to_string(),
+        )
+    }
+
+    pub async fn admin(&self) -> User {
+        let (token, refresh_token) = self.login_ok("admin", ADMIN_PASSWORD).await;
+        let me: Value = self.get("/me", &token).await.json().await.expect("json");
+        User {
+            id: me["id"].as_str().unwrap().parse().unwrap(),
+            username: "admin".into(),
+            token,
+            refresh_token,
+        }
+    }
+
+    /// Creates a user (as admin) with the given grants, `[role, channel, department]`, and signs them in.
+    pub async fn user_with(
+        &self,
+        admin: &User,
+        username: &str,
+        department: Option<Uuid>,
+        grants: &[(&str, Option<&str>, Option<Uuid>)],
+    ) -> User {
+        let res = self
+            .post("/users", &admin.token, json!({"username": username, "display_name": username, "password": PASSWORD, "department_id": department}))
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "create {username}: {}",
+            res.text().await.unwrap_or_default()
+        );
+        let created: Value = res.json().await.expect("json");
+        let id: Uuid = created["id"].as_str().unwrap().parse().unwrap();
+        for (role, channel, dept) in grants {
+            let res = self
+                .post(
+                    &format!("/users/{id}/grants"),
+                    &admin.token,
+                    json!({"role": role, "channel": channel, "department_id": dept}),
+                )
+                .await;
+            assert_eq!(
+                res.status(),
+                StatusCode::CREATED,
+                "grant {role} to {username}"
+            );
+        }
+        let (token, refresh_token) = self.login_ok(username, PASSWORD).await;
+        User {
+            id,
+            username: username.into(),
+            token,
+            refresh_token,
+        }
+    }
+
+    pub async fn user(&self, admin: &User, username: &str, roles: &[&str]) -> User {
+        let grants: Vec<(&str, Option<&str>, Option<Uuid>)> =
+            roles.iter().map(|r| (*r, None, None)).collect();
+        self.user_with(admin, username, None, &grants).await
+    }
+
+    pub async fn department(&self, admin: &User, code: &str) -> Uuid {
+        let res = self
+            .post(
+                "/departments",
+                &admin.token,
+                json!({"code": code, "name": format!("{code}科")}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let body: Value = res.json().await.expect("json");
+        body["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// Runs SQL directly, as the database owner would.
+    pub async fn sql(&self, query: &str) {
+        let mut conn = db::connect(&self.state.pool).await.expect("conn");
+        diesel_async::RunQueryDsl::execute(diesel::sql_query(query), &mut conn)
+            .await
+            .expect("sql");
+    }
+}
+
+/// Asserts a problem+json response with `status` and `code`; returns the body.
+pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "expected {status} {code}");
+    assert!(
+        res.headers().contains_key("x-request-id"),
+        "x-request-id on every response"
+    );
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        ct.starts_with("application/problem+json"),
+        "content-type {ct}"
+    );
+    let body: Value = res.json().await.expect("problem body");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    assert!(body["type"].is_string() && body["title"].is_string() && body["detail"].is_string());
+    body
+}
