@@ -1,6 +1,8 @@
 //! The database: pool, embedded migrations, and queries grouped by aggregate.
 
 pub mod channels;
+pub mod draft_lists;
+pub mod drafts;
 pub mod embedded;
 pub mod schema;
 pub mod sessions;

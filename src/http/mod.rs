@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod draft_views;
 pub mod error;
 pub mod health;
 pub mod json;
