@@ -14,7 +14,15 @@ use crate::db::drafts::DraftRow;
 use crate::db::schema::{drafts, grants, signoffs};
 
 /// Roles whose grants let one see the drafts their scope covers.
-const SIGHTED_ROLES: [&str; 7] = ["publisher", "review_1", "review_2", "review_3", "proofread_1", "proofread_2", "proofread_3"];
+const SIGHTED_ROLES: [&str; 7] = [
+    "publisher",
+    "review_1",
+    "review_2",
+    "review_3",
+    "proofread_1",
+    "proofread_2",
+    "proofread_3",
+];
 
 #[derive(Debug, Default, Clone)]
 pub struct DraftFilter {
@@ -25,7 +33,11 @@ pub struct DraftFilter {
     pub risk_level: Option<String>,
 }
 
-type BoxedDrafts<'a> = diesel::dsl::IntoBoxed<'a, diesel::dsl::Select<drafts::table, diesel::dsl::AsSelect<DraftRow, Pg>>, Pg>;
+type BoxedDrafts<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::Select<drafts::table, diesel::dsl::AsSelect<DraftRow, Pg>>,
+    Pg,
+>;
 
 /// Drafts `viewer` may see; `auditor` sees all.
 fn visible_to<'a>(viewer: Uuid, auditor: bool) -> BoxedDrafts<'a> {
@@ -37,8 +49,16 @@ fn visible_to<'a>(viewer: Uuid, auditor: bool) -> BoxedDrafts<'a> {
         grants::user_id
             .eq(viewer)
             .and(grants::role.eq_any(SIGHTED_ROLES))
-            .and(grants::channel.is_null().or(grants::channel.eq(drafts::channel.nullable())))
-            .and(grants::department_id.is_null().or(grants::department_id.eq(drafts::department_id))),
+            .and(
+                grants::channel
+                    .is_null()
+                    .or(grants::channel.eq(drafts::channel.nullable())),
+            )
+            .and(
+                grants::department_id
+                    .is_null()
+                    .or(grants::department_id.eq(drafts::department_id)),
+            ),
     );
     query.filter(drafts::author_id.eq(viewer).or(exists(covering_grant)))
 }
@@ -69,14 +89,31 @@ pub async fn page(
         query = query.filter(drafts::risk_level.eq(v.clone()));
     }
     if let Some((at, id)) = after {
-        query = query.filter(drafts::created_at.lt(at).or(drafts::created_at.eq(at).and(drafts::id.lt(id))));
+        query = query.filter(
+            drafts::created_at
+                .lt(at)
+                .or(drafts::created_at.eq(at).and(drafts::id.lt(id))),
+        );
     }
-    query.order((drafts::created_at.desc(), drafts::id.desc())).limit(limit).load(conn).await
+    query
+        .order((drafts::created_at.desc(), drafts::id.desc()))
+        .limit(limit)
+        .load(conn)
+        .await
 }
 
 /// Whether `viewer` may see this one draft (the same rule as the list).
-pub async fn can_see(conn: &mut AsyncPgConnection, viewer: Uuid, auditor: bool, draft_id: Uuid) -> QueryResult<bool> {
-    let found: Option<DraftRow> = visible_to(viewer, auditor).filter(drafts::id.eq(draft_id)).first(conn).await.optional()?;
+pub async fn can_see(
+    conn: &mut AsyncPgConnection,
+    viewer: Uuid,
+    auditor: bool,
+    draft_id: Uuid,
+) -> QueryResult<bool> {
+    let found: Option<DraftRow> = visible_to(viewer, auditor)
+        .filter(drafts::id.eq(draft_id))
+        .first(conn)
+        .await
+        .optional()?;
     Ok(found.is_some())
 }
 
@@ -94,8 +131,16 @@ pub async fn tasks(
         grants::user_id
             .eq(signer)
             .and(grants::role.nullable().eq(drafts::current_stage))
-            .and(grants::channel.is_null().or(grants::channel.eq(drafts::channel.nullable())))
-            .and(grants::department_id.is_null().or(grants::department_id.eq(drafts::department_id))),
+            .and(
+                grants::channel
+                    .is_null()
+                    .or(grants::channel.eq(drafts::channel.nullable())),
+            )
+            .and(
+                grants::department_id
+                    .is_null()
+                    .or(grants::department_id.eq(drafts::department_id)),
+            ),
     );
     let same_kind_signed = signoffs::table.filter(
         signoffs::draft_id
@@ -107,7 +152,9 @@ pub async fn tasks(
                 signoffs::stage
                     .like("review_%")
                     .and(drafts::current_stage.like("review_%"))
-                    .or(signoffs::stage.like("proofread_%").and(drafts::current_stage.like("proofread_%"))),
+                    .or(signoffs::stage
+                        .like("proofread_%")
+                        .and(drafts::current_stage.like("proofread_%"))),
             ),
     );
     let mut query = drafts::table
@@ -118,7 +165,15 @@ pub async fn tasks(
         .filter(not(exists(same_kind_signed)))
         .into_boxed();
     if let Some((at, id)) = after {
-        query = query.filter(drafts::updated_at.gt(at).or(drafts::updated_at.eq(at).and(drafts::id.gt(id))));
+        query = query.filter(
+            drafts::updated_at
+                .gt(at)
+                .or(drafts::updated_at.eq(at).and(drafts::id.gt(id))),
+        );
     }
-    query.order((drafts::updated_at.asc(), drafts::id.asc())).limit(limit).load(conn).await
+    query
+        .order((drafts::updated_at.asc(), drafts::id.asc()))
+        .limit(limit)
+        .load(conn)
+        .await
 }

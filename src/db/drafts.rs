@@ -93,32 +93,71 @@ pub struct DraftState<'a> {
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, new: &NewDraft<'_>) -> QueryResult<DraftRow> {
-    diesel::insert_into(drafts::table).values(new).returning(DraftRow::as_returning()).get_result(conn).await
+    diesel::insert_into(drafts::table)
+        .values(new)
+        .returning(DraftRow::as_returning())
+        .get_result(conn)
+        .await
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<DraftRow>> {
-    drafts::table.find(id).select(DraftRow::as_select()).first(conn).await.optional()
+    drafts::table
+        .find(id)
+        .select(DraftRow::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// Every action takes this lock first: actions on one draft serialize here,
 /// across all sanshen processes (SPEC §2 invariant 6).
 pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<DraftRow>> {
-    drafts::table.find(id).select(DraftRow::as_select()).for_update().first(conn).await.optional()
+    drafts::table
+        .find(id)
+        .select(DraftRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
 }
 
-pub async fn set_state(conn: &mut AsyncPgConnection, id: Uuid, state: &DraftState<'_>) -> QueryResult<DraftRow> {
-    diesel::update(drafts::table.find(id)).set(state).returning(DraftRow::as_returning()).get_result(conn).await
+pub async fn set_state(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    state: &DraftState<'_>,
+) -> QueryResult<DraftRow> {
+    diesel::update(drafts::table.find(id))
+        .set(state)
+        .returning(DraftRow::as_returning())
+        .get_result(conn)
+        .await
 }
 
 pub async fn insert_revision(conn: &mut AsyncPgConnection, row: &RevisionRow) -> QueryResult<()> {
-    diesel::insert_into(revisions::table).values(row).execute(conn).await.map(|_| ())
+    diesel::insert_into(revisions::table)
+        .values(row)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
-pub async fn revision(conn: &mut AsyncPgConnection, draft_id: Uuid, number: i32) -> QueryResult<Option<RevisionRow>> {
-    revisions::table.find((draft_id, number)).select(RevisionRow::as_select()).first(conn).await.optional()
+pub async fn revision(
+    conn: &mut AsyncPgConnection,
+    draft_id: Uuid,
+    number: i32,
+) -> QueryResult<Option<RevisionRow>> {
+    revisions::table
+        .find((draft_id, number))
+        .select(RevisionRow::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
-pub async fn revisions_of(conn: &mut AsyncPgConnection, draft_id: Uuid) -> QueryResult<Vec<RevisionRow>> {
+pub async fn revisions_of(
+    conn: &mut AsyncPgConnection,
+    draft_id: Uuid,
+) -> QueryResult<Vec<RevisionRow>> {
     revisions::table
         .filter(revisions::draft_id.eq(draft_id))
         .order(revisions::number.asc())
@@ -127,7 +166,10 @@ pub async fn revisions_of(conn: &mut AsyncPgConnection, draft_id: Uuid) -> Query
         .await
 }
 
-pub async fn revisions_with_hash(conn: &mut AsyncPgConnection, hash: &str) -> QueryResult<Vec<RevisionRow>> {
+pub async fn revisions_with_hash(
+    conn: &mut AsyncPgConnection,
+    hash: &str,
+) -> QueryResult<Vec<RevisionRow>> {
     revisions::table
         .filter(revisions::content_hash.eq(hash))
         .order((revisions::created_at.asc(), revisions::draft_id.asc()))
@@ -138,21 +180,38 @@ pub async fn revisions_with_hash(conn: &mut AsyncPgConnection, hash: &str) -> Qu
 }
 
 pub async fn insert_signoff(conn: &mut AsyncPgConnection, row: &SignoffRow) -> QueryResult<()> {
-    diesel::insert_into(signoffs::table).values(row).execute(conn).await.map(|_| ())
+    diesel::insert_into(signoffs::table)
+        .values(row)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// Sign-offs of one revision, oldest first, with each signer's username.
-pub async fn signoffs_of(conn: &mut AsyncPgConnection, draft_id: Uuid, revision: i32) -> QueryResult<Vec<(SignoffRow, String)>> {
+pub async fn signoffs_of(
+    conn: &mut AsyncPgConnection,
+    draft_id: Uuid,
+    revision: i32,
+) -> QueryResult<Vec<(SignoffRow, String)>> {
     signoffs::table
         .inner_join(users::table.on(users::id.eq(signoffs::signer_id)))
-        .filter(signoffs::draft_id.eq(draft_id).and(signoffs::revision.eq(revision)))
+        .filter(
+            signoffs::draft_id
+                .eq(draft_id)
+                .and(signoffs::revision.eq(revision)),
+        )
         .order((signoffs::signed_at.asc(), signoffs::id.asc()))
         .select((SignoffRow::as_select(), users::username))
         .load(conn)
         .await
 }
 
-pub async fn insert_comment(conn: &mut AsyncPgConnection, draft_id: Uuid, author_id: Uuid, body: &str) -> QueryResult<CommentRow> {
+pub async fn insert_comment(
+    conn: &mut AsyncPgConnection,
+    draft_id: Uuid,
+    author_id: Uuid,
+    body: &str,
+) -> QueryResult<CommentRow> {
     diesel::insert_into(comments::table)
         .values((
             comments::id.eq(Uuid::new_v4()),
@@ -177,7 +236,15 @@ pub async fn comments_of(
         .select((CommentRow::as_select(), users::username))
         .into_boxed();
     if let Some((at, id)) = after {
-        query = query.filter(comments::created_at.gt(at).or(comments::created_at.eq(at).and(comments::id.gt(id))));
+        query = query.filter(
+            comments::created_at
+                .gt(at)
+                .or(comments::created_at.eq(at).and(comments::id.gt(id))),
+        );
     }
-    query.order((comments::created_at.asc(), comments::id.asc())).limit(limit).load(conn).await
+    query
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .limit(limit)
+        .load(conn)
+        .await
 }

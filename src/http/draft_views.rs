@@ -74,7 +74,11 @@ impl SignoffView {
             .collect();
         SignoffView {
             stage: Stage::parse(&row.stage).unwrap_or(Stage::Review1),
-            decision: if row.decision == "approve" { Decision::Approve } else { Decision::Return },
+            decision: if row.decision == "approve" {
+                Decision::Approve
+            } else {
+                Decision::Return
+            },
             signer_id: row.signer_id,
             signer,
             revision: row.revision,
@@ -160,6 +164,12 @@ pub struct CommentView {
 
 impl CommentView {
     pub fn new(c: CommentRow, author: String) -> CommentView {
-        CommentView { id: c.id, author_id: c.author_id, author, body: c.body, created_at: c.created_at }
+        CommentView {
+            id: c.id,
+            author_id: c.author_id,
+            author,
+            body: c.body,
+            created_at: c.created_at,
+        }
     }
 }
