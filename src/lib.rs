@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod drafts;
 pub mod http;
 pub mod startup;
 pub mod state;

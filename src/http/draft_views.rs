@@ -57,6 +57,9 @@ pub struct SignoffView {
     #[schema(example = "li.na")]
     pub signer: String,
     pub revision: i32,
+    /// The submission round; only the current round's approvals count.
+    #[schema(example = 1)]
+    pub round: i32,
     pub content_hash: String,
     #[schema(example = "同意，请二校注意数字格式。")]
     pub comment: Option<String>,
@@ -82,6 +85,7 @@ impl SignoffView {
             signer_id: row.signer_id,
             signer,
             revision: row.revision,
+            round: row.round,
             content_hash: row.content_hash,
             comment: row.comment,
             checks,
@@ -104,6 +108,8 @@ pub struct DraftView {
     /// The current revision number.
     #[schema(example = 2)]
     pub revision: i32,
+    /// The submission round (0 before the first submission).
+    pub round: i32,
     pub content_hash: String,
     pub current: RevisionView,
     pub workflow: WorkflowRef,

@@ -36,6 +36,28 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     }
 }
 
+/// Like `ApiJson`, but an empty body (with any or no media type) is `T::default()`:
+/// for actions whose fields are all optional, such as withdraw.
+pub struct ApiJsonOrEmpty<T>(pub T);
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for ApiJsonOrEmpty<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let media = check_media_type(req);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let body = read_limited(&mut payload).await?;
+            if body.is_empty() {
+                return Ok(ApiJsonOrEmpty(T::default()));
+            }
+            media?;
+            parse(&body).map(ApiJsonOrEmpty)
+        })
+    }
+}
+
 /// Reads the body, refusing it as soon as it passes the limit.
 pub async fn read_limited(payload: &mut Payload) -> Result<web::BytesMut, ApiError> {
     let mut body = web::BytesMut::new();

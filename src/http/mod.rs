@@ -2,7 +2,9 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod draft_reads;
 pub mod draft_views;
+pub mod drafts;
 pub mod error;
 pub mod health;
 pub mod json;
@@ -67,6 +69,33 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(catalog::list_channels))
                     .route(web::post().to(catalog::create_channel)),
             )
+            .service(
+                resource("/drafts")
+                    .route(web::get().to(drafts::list))
+                    .route(web::post().to(drafts::create)),
+            )
+            .service(resource("/drafts/{id}").route(web::get().to(drafts::get)))
+            .service(resource("/drafts/{id}/content").route(web::put().to(drafts::edit)))
+            .service(resource("/drafts/{id}/submit").route(web::post().to(drafts::submit)))
+            .service(resource("/drafts/{id}/approve").route(web::post().to(drafts::approve)))
+            .service(resource("/drafts/{id}/return").route(web::post().to(drafts::return_)))
+            .service(resource("/drafts/{id}/withdraw").route(web::post().to(drafts::withdraw)))
+            .service(resource("/drafts/{id}/publish").route(web::post().to(drafts::publish)))
+            .service(resource("/drafts/{id}/retract").route(web::post().to(drafts::retract)))
+            .service(
+                resource("/drafts/{id}/revisions").route(web::get().to(draft_reads::revisions)),
+            )
+            .service(
+                resource("/drafts/{id}/revisions/{n}").route(web::get().to(draft_reads::revision)),
+            )
+            .service(resource("/drafts/{id}/diff").route(web::get().to(draft_reads::diff)))
+            .service(
+                resource("/drafts/{id}/comments")
+                    .route(web::get().to(draft_reads::comments))
+                    .route(web::post().to(draft_reads::add_comment)),
+            )
+            .service(resource("/drafts/{id}/trail").route(web::get().to(draft_reads::trail)))
+            .service(resource("/tasks").route(web::get().to(draft_reads::tasks)))
             .service(
                 resource("/channels/{code}/workflow")
                     .route(web::get().to(catalog::get_workflow))

@@ -3,7 +3,9 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::http::{auth, catalog, error, health, pagination, users};
+use crate::http::{
+    auth, catalog, draft_reads, draft_views, drafts, error, health, pagination, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,13 +22,22 @@ use crate::http::{auth, catalog, error, health, pagination, users};
         users::list_grants, users::create_grant, users::delete_grant,
         catalog::list_departments, catalog::create_department,
         catalog::list_channels, catalog::create_channel, catalog::get_workflow, catalog::put_workflow,
+        drafts::create, drafts::list, drafts::get, drafts::edit,
+        drafts::submit, drafts::approve, drafts::return_, drafts::withdraw, drafts::publish, drafts::retract,
+        draft_reads::revisions, draft_reads::revision, draft_reads::diff,
+        draft_reads::comments, draft_reads::add_comment, draft_reads::tasks, draft_reads::trail,
     ),
-    components(schemas(error::Problem, error::FieldProblem, pagination::Page<users::UserView>)),
+    components(schemas(
+        error::Problem, error::FieldProblem, pagination::Page<users::UserView>,
+        pagination::Page<draft_views::DraftSummary>, pagination::Page<draft_reads::RevisionSummary>,
+        pagination::Page<draft_views::CommentView>,
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Logging in, tokens, one's own account"),
         (name = "users", description = "Accounts and grants (admin)"),
         (name = "catalog", description = "Departments, channels and workflows"),
+        (name = "drafts", description = "Drafts (稿件) and the six-stage sign-off (三审三校)"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

@@ -14,6 +14,8 @@ use sanshen::state::AppState;
 use sanshen::{db, startup};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
+
+pub mod newsroom;
 use uuid::Uuid;
 
 pub const ADMIN_PASSWORD: &str = "test-admin-passphrase-不可猜";

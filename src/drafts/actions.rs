@@ -1,0 +1,388 @@
+//! The draft actions of SPEC §2, one transaction each: lock the draft, load
+//! the facts, ask the workflow rules, write the effect and its audit event.
+
+use chrono::Utc;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{NewEvent, append};
+use crate::auth::AuthUser;
+use crate::db::drafts::{self, CommentRow, DraftState, NewDraft, RevisionRow, SignoffRow};
+use crate::db::{channels, connect, users};
+use crate::domain::content::{Content, Remark};
+use crate::domain::content_hash::ContentHash;
+use crate::domain::vocabulary::{Check, Decision, RiskLevel, Role, Stage, Status};
+use crate::domain::workflow::{Action, Effect, decide};
+use crate::drafts::facts::{self, Loaded};
+use crate::http::error::ApiError;
+use crate::state::AppState;
+
+/// What a signer or publisher asks for, already validated.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Submit {
+        content_hash: ContentHash,
+    },
+    Approve {
+        stage: Stage,
+        content_hash: ContentHash,
+        comment: Option<Remark>,
+        checks: Vec<Check>,
+    },
+    Return {
+        stage: Stage,
+        content_hash: ContentHash,
+        reason: Remark,
+    },
+    Withdraw {
+        reason: Option<Remark>,
+    },
+    Publish {
+        content_hash: ContentHash,
+        url: Option<String>,
+    },
+    Retract {
+        reason: Remark,
+    },
+}
+
+pub async fn create(
+    state: &AppState,
+    user: &AuthUser,
+    channel: &str,
+    content: Content,
+    risk: RiskLevel,
+) -> Result<Uuid, ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let me = users::find(conn, user.user_id)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        let may_write = facts::actor(conn, user.user_id)
+            .await?
+            .grants
+            .iter()
+            .any(|g| {
+                g.role == Role::Editor
+                    && g.channel.as_deref().is_none_or(|c| c == channel)
+                    && g.department_id.is_none_or(|d| Some(d) == me.department_id)
+            });
+        if !may_write {
+            return Err(ApiError::Forbidden(
+                "you hold no editor grant for this channel".into(),
+            ));
+        }
+        if channels::find(conn, channel).await?.is_none() {
+            return Err(ApiError::validation("channel", "no such channel"));
+        }
+        let now = Utc::now();
+        let id = Uuid::new_v4();
+        let new = NewDraft {
+            id,
+            channel,
+            author_id: me.id,
+            department_id: me.department_id,
+            risk_level: risk.as_str(),
+            status: Status::Draft.as_str(),
+            revision: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        drafts::insert(conn, &new).await?;
+        let hash = insert_revision(conn, id, 1, channel, &content, me.id).await?;
+        let event = NewEvent::new("draft_created", &user.origin)
+            .by(user.user_id, &user.username)
+            .on_draft(id, 1, hash.as_str())
+            .with("channel", channel)
+            .with("risk_level", risk.as_str())
+            .with("title", content.title());
+        let mut event = event;
+        event.to_status = Some(Status::Draft.as_str().into());
+        append(conn, event).await?;
+        Ok(id)
+    })
+    .await
+}
+
+async fn insert_revision(
+    conn: &mut AsyncPgConnection,
+    draft_id: Uuid,
+    number: i32,
+    channel: &str,
+    content: &Content,
+    author_id: Uuid,
+) -> Result<ContentHash, ApiError> {
+    let hash = ContentHash::of(channel, content);
+    let row = RevisionRow {
+        draft_id,
+        number,
+        title: content.title().into(),
+        summary: content.summary().into(),
+        body: content.body().into(),
+        format: content.format().as_str().into(),
+        content_hash: hash.to_string(),
+        author_id,
+        created_at: Utc::now(),
+    };
+    drafts::insert_revision(conn, &row).await?;
+    Ok(hash)
+}
+
+/// Edit (author, `draft` or `returned`): `If-Match` must name the current
+/// content. Identical content changes nothing and makes no revision.
+pub async fn edit(
+    state: &AppState,
+    user: &AuthUser,
+    id: Uuid,
+    if_match: &ContentHash,
+    content: Content,
+) -> Result<(), ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let loaded = facts::load(conn, id, true).await?;
+        let actor = facts::actor(conn, user.user_id).await?;
+        decide(&loaded.facts, &actor, &Action::Edit)?;
+        if loaded.revision.content_hash != if_match.as_str() {
+            return Err(ApiError::PreconditionFailed);
+        }
+        let hash = ContentHash::of(&loaded.row.channel, &content);
+        if hash.as_str() == loaded.revision.content_hash {
+            return Ok(());
+        }
+        let number = loaded.row.revision + 1;
+        insert_revision(
+            conn,
+            id,
+            number,
+            &loaded.row.channel,
+            &content,
+            user.user_id,
+        )
+        .await?;
+        drafts::set_state(conn, id, &unchanged(&loaded, number)).await?;
+        let event = NewEvent::new("draft_edited", &user.origin)
+            .by(user.user_id, &user.username)
+            .on_draft(id, number, hash.as_str())
+            .with("previous_revision", loaded.row.revision)
+            .with(
+                "previous_content_hash",
+                loaded.revision.content_hash.clone(),
+            )
+            .with("title", content.title());
+        append(conn, event).await?;
+        Ok(())
+    })
+    .await
+}
+
+fn unchanged(loaded: &Loaded, revision: i32) -> DraftState<'_> {
+    DraftState {
+        status: &loaded.row.status,
+        current_stage: loaded.row.current_stage.as_deref(),
+        workflow_version: loaded.row.workflow_version,
+        revision,
+        round: loaded.row.round,
+        published_url: loaded.row.published_url.as_deref(),
+        updated_at: Utc::now(),
+    }
+}
+
+pub async fn perform(
+    state: &AppState,
+    user: &AuthUser,
+    id: Uuid,
+    command: Command,
+) -> Result<(), ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let loaded = facts::load(conn, id, true).await?;
+        let actor = facts::actor(conn, user.user_id).await?;
+        let effect = decide(&loaded.facts, &actor, &action_of(&command))?;
+        apply(conn, user, &loaded, &command, &effect).await
+    })
+    .await
+}
+
+fn action_of(command: &Command) -> Action<'_> {
+    match command {
+        Command::Submit { content_hash } => Action::Submit {
+            content_hash: content_hash.as_str(),
+        },
+        Command::Approve {
+            stage,
+            content_hash,
+            checks,
+            ..
+        } => Action::Approve {
+            stage: *stage,
+            content_hash: content_hash.as_str(),
+            checks,
+        },
+        Command::Return {
+            stage,
+            content_hash,
+            ..
+        } => Action::Return {
+            stage: *stage,
+            content_hash: content_hash.as_str(),
+        },
+        Command::Withdraw { .. } => Action::Withdraw,
+        Command::Publish { content_hash, .. } => Action::Publish {
+            content_hash: content_hash.as_str(),
+        },
+        Command::Retract { .. } => Action::Retract,
+    }
+}
+
+async fn apply(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    loaded: &Loaded,
+    command: &Command,
+    effect: &Effect,
+) -> Result<(), ApiError> {
+    let row = &loaded.row;
+    let to = effect.to_status().unwrap_or(loaded.facts.status);
+    let mut next = unchanged(loaded, row.revision);
+    next.status = to.as_str();
+    next.current_stage = None;
+    let mut event = NewEvent::new(action_name(effect), &user.origin)
+        .by(user.user_id, &user.username)
+        .on_draft(row.id, row.revision, &loaded.revision.content_hash)
+        .transition(&row.status, to.as_str());
+    match (effect, command) {
+        (Effect::Submit { first_stage }, _) => {
+            next.round = row.round + 1;
+            next.current_stage = Some(first_stage.as_str());
+            next.workflow_version = Some(loaded.facts.workflow.version);
+            event = event
+                .with("workflow_version", loaded.facts.workflow.version)
+                .with("round", next.round);
+            event.stage = Some(first_stage.as_str().into());
+        }
+        (
+            Effect::Approve {
+                stage,
+                next: following,
+            },
+            Command::Approve {
+                comment, checks, ..
+            },
+        ) => {
+            next.current_stage = following.map(Stage::as_str);
+            let checks: Vec<String> = checks.iter().map(|c| c.as_str().to_string()).collect();
+            sign(
+                conn,
+                user,
+                loaded,
+                *stage,
+                Decision::Approve,
+                comment.as_ref().map(Remark::as_str),
+                &checks,
+            )
+            .await?;
+            event = event
+                .with("checks", checks)
+                .with("comment", comment.as_ref().map(Remark::as_str))
+                .with("next_stage", following.map(Stage::as_str));
+            event.stage = Some(stage.as_str().into());
+        }
+        (Effect::Return { stage }, Command::Return { reason, .. }) => {
+            sign(
+                conn,
+                user,
+                loaded,
+                *stage,
+                Decision::Return,
+                Some(reason.as_str()),
+                &[],
+            )
+            .await?;
+            event = event.with("reason", reason.as_str());
+            event.stage = Some(stage.as_str().into());
+        }
+        (Effect::Withdraw, Command::Withdraw { reason }) => {
+            event = event.with("reason", reason.as_ref().map(Remark::as_str))
+        }
+        (Effect::Publish, Command::Publish { url, .. }) => {
+            next.published_url = url.as_deref();
+            event = event.with("url", url.clone());
+        }
+        (Effect::Retract, Command::Retract { reason }) => {
+            event = event.with("reason", reason.as_str())
+        }
+        _ => {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "effect {effect:?} does not answer {command:?}"
+            )));
+        }
+    }
+    drafts::set_state(conn, row.id, &next).await?;
+    append(conn, event).await?;
+    Ok(())
+}
+
+fn action_name(effect: &Effect) -> &'static str {
+    match effect {
+        Effect::Submit { .. } => "draft_submitted",
+        Effect::Approve { .. } => "stage_approved",
+        Effect::Return { .. } => "stage_returned",
+        Effect::Withdraw => "draft_withdrawn",
+        Effect::Publish => "draft_published",
+        Effect::Retract => "draft_retracted",
+        Effect::Visible | Effect::Comment | Effect::NewRevision => "draft_touched",
+    }
+}
+
+async fn sign(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    loaded: &Loaded,
+    stage: Stage,
+    decision: Decision,
+    comment: Option<&str>,
+    checks: &[String],
+) -> Result<(), ApiError> {
+    let row = SignoffRow {
+        id: Uuid::new_v4(),
+        draft_id: loaded.row.id,
+        revision: loaded.row.revision,
+        round: loaded.row.round,
+        content_hash: loaded.revision.content_hash.clone(),
+        stage: stage.as_str().into(),
+        signer_id: user.user_id,
+        decision: decision.as_str().into(),
+        comment: comment.map(String::from),
+        checks: checks.to_vec(),
+        signed_at: Utc::now(),
+    };
+    drafts::insert_signoff(conn, &row)
+        .await
+        .map_err(crate::accounts::users::unique_as_conflict(
+            "this stage was signed meanwhile",
+        ))
+}
+
+pub async fn comment(
+    state: &AppState,
+    user: &AuthUser,
+    id: Uuid,
+    body: Remark,
+) -> Result<CommentRow, ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let loaded = facts::load(conn, id, false).await?;
+        let actor = facts::actor(conn, user.user_id).await?;
+        decide(&loaded.facts, &actor, &Action::Comment)?;
+        let row = drafts::insert_comment(conn, id, user.user_id, body.as_str()).await?;
+        let event = NewEvent::new("comment_added", &user.origin)
+            .by(user.user_id, &user.username)
+            .on_draft(id, loaded.row.revision, &loaded.revision.content_hash)
+            .with("comment_id", row.id.to_string())
+            .with("body", json!(body.as_str()));
+        append(conn, event).await?;
+        Ok(row)
+    })
+    .await
+}

@@ -1,0 +1,139 @@
+//! Reading drafts: one draft, lists, tasks, revisions, diffs, comments and
+//! the approval sheet (审核签发单). Every read applies the visibility rule.
+
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::db::draft_lists::{self, DraftFilter};
+use crate::db::drafts::{self, DraftRow, RevisionRow};
+use crate::domain::vocabulary::{RiskLevel, Role, Stage, Status};
+use crate::domain::workflow::{Action, decide};
+use crate::drafts::facts::{self, Loaded};
+use crate::http::draft_views::{DraftSummary, DraftView, RevisionView, SignoffView, WorkflowRef};
+use crate::http::error::ApiError;
+
+/// Loads a draft the caller may see; 404 otherwise, whatever the reason.
+pub async fn visible(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<Loaded, ApiError> {
+    let loaded = facts::load(conn, id, false).await?;
+    let actor = facts::actor(conn, user.user_id).await?;
+    decide(&loaded.facts, &actor, &Action::View)?;
+    Ok(loaded)
+}
+
+pub fn view(loaded: Loaded) -> DraftView {
+    let Loaded {
+        row,
+        revision,
+        signoffs,
+        facts,
+    } = loaded;
+    DraftView {
+        id: row.id,
+        channel: row.channel,
+        author_id: row.author_id,
+        department_id: row.department_id,
+        risk_level: RiskLevel::parse(&row.risk_level).unwrap_or_default(),
+        status: facts.status,
+        current_stage: facts.current_stage,
+        revision: row.revision,
+        round: row.round,
+        content_hash: revision.content_hash.clone(),
+        current: RevisionView::from(revision),
+        workflow: WorkflowRef {
+            version: facts.workflow.version,
+            stages: facts.workflow.stages.to_vec(),
+        },
+        signoffs: signoffs
+            .into_iter()
+            .map(|(s, name)| SignoffView::new(s, name))
+            .collect(),
+        published_url: row.published_url,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+/// Summaries for a page of drafts: their current titles in one query.
+pub async fn summaries(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<DraftRow>,
+) -> Result<Vec<DraftSummary>, ApiError> {
+    let keys: Vec<(Uuid, i32)> = rows.iter().map(|d| (d.id, d.revision)).collect();
+    let revisions = drafts::current_revisions(conn, &keys).await?;
+    Ok(rows
+        .into_iter()
+        .map(|d| {
+            let rev = revisions
+                .iter()
+                .find(|r| r.draft_id == d.id && r.number == d.revision);
+            let (title, hash) = rev.map_or((String::new(), String::new()), |r| {
+                (r.title.clone(), r.content_hash.clone())
+            });
+            DraftSummary::new(d, title, hash)
+        })
+        .collect())
+}
+
+/// Validates the list filters; a value that names nothing is a bad query.
+pub fn filter(
+    status: Option<String>,
+    channel: Option<String>,
+    author_id: Option<Uuid>,
+    stage: Option<String>,
+    risk_level: Option<String>,
+) -> Result<DraftFilter, ApiError> {
+    let bad = |what: &str| ApiError::Malformed(format!("{what} is not a known value"));
+    if status
+        .as_deref()
+        .is_some_and(|s| Status::parse(s).is_none())
+    {
+        return Err(bad("status"));
+    }
+    if stage.as_deref().is_some_and(|s| Stage::parse(s).is_none()) {
+        return Err(bad("stage"));
+    }
+    if risk_level
+        .as_deref()
+        .is_some_and(|s| RiskLevel::parse(s).is_none())
+    {
+        return Err(bad("risk_level"));
+    }
+    let code_like = |c: &str| {
+        (1..=32).contains(&c.len())
+            && c.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    };
+    if channel.as_deref().is_some_and(|c| !code_like(c)) {
+        return Err(bad("channel"));
+    }
+    Ok(DraftFilter {
+        status,
+        channel,
+        author_id,
+        stage,
+        risk_level,
+    })
+}
+
+pub fn is_auditor(user: &AuthUser) -> bool {
+    user.has_role(Role::Auditor)
+}
+
+pub fn revision_view(row: RevisionRow) -> RevisionView {
+    RevisionView::from(row)
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    filter: &DraftFilter,
+    after: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
+    limit: i64,
+) -> Result<Vec<DraftRow>, ApiError> {
+    Ok(draft_lists::page(conn, user.user_id, is_auditor(user), filter, after, limit).await?)
+}

@@ -1,0 +1,384 @@
+//! Reading a draft's history: revisions, diffs, comments, tasks and the
+//! approval sheet (审核签发单).
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use similar::{ChangeTag, TextDiff};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::audit::chain::AuditEvent;
+use crate::auth::AuthUser;
+use crate::db::{connect, draft_lists, drafts};
+use crate::domain::content::Remark;
+use crate::domain::vocabulary::{Check, Decision, Format, Role, Stage};
+use crate::drafts::{actions, reads, trail};
+use crate::http::draft_views::{CommentView, DraftSummary, RevisionView, WorkflowRef};
+use crate::http::error::{ApiError, FieldProblem, Problem};
+use crate::http::json::ApiJson;
+use crate::http::pagination::{self, Page};
+use crate::http::users::ListQuery;
+use crate::state::AppState;
+
+/// A revision as listed: without its body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionSummary {
+    pub number: i32,
+    pub title: String,
+    pub summary: String,
+    pub format: Format,
+    pub content_hash: String,
+    pub author_id: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+#[utoipa::path(get, path = "/api/v1/drafts/{id}/revisions", tag = "drafts", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ListQuery), description = "Oldest first.",
+    responses(
+        (status = 200, body = Page<RevisionSummary>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn revisions(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<Page<RevisionSummary>>, ApiError> {
+    let limit = pagination::limit(query.limit)?;
+    let after = pagination::decode_seq_cursor(query.cursor.as_deref())?.unwrap_or(0);
+    let mut conn = connect(&state.pool).await?;
+    reads::visible(&mut conn, &user, *id).await?;
+    let rows = drafts::revisions_of(&mut conn, *id).await?;
+    let rows: Vec<_> = rows
+        .into_iter()
+        .filter(|r| i64::from(r.number) > after)
+        .take(usize::try_from(limit + 1).unwrap_or(0))
+        .collect();
+    Ok(web::Json(pagination::page_of(
+        rows,
+        limit,
+        |r| pagination::encode_seq_cursor(r.number.into()),
+        |r| RevisionSummary {
+            number: r.number,
+            format: Format::parse(&r.format).unwrap_or(Format::Text),
+            title: r.title,
+            summary: r.summary,
+            content_hash: r.content_hash,
+            author_id: r.author_id,
+            created_at: r.created_at,
+        },
+    )))
+}
+
+#[utoipa::path(get, path = "/api/v1/drafts/{id}/revisions/{n}", tag = "drafts", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("n" = i32, Path)),
+    responses(
+        (status = 200, body = RevisionView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn revision(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(Uuid, i32)>,
+) -> Result<web::Json<RevisionView>, ApiError> {
+    let (id, n) = path.into_inner();
+    let mut conn = connect(&state.pool).await?;
+    reads::visible(&mut conn, &user, id).await?;
+    let row = drafts::revision(&mut conn, id, n)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(web::Json(reads::revision_view(row)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DiffQuery {
+    /// Revision number to compare from.
+    pub from: i32,
+    /// Revision number to compare to.
+    pub to: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiffLine {
+    /// equal, delete or insert
+    #[schema(example = "insert")]
+    pub op: &'static str,
+    /// 1-based line in `from` (null for inserts).
+    pub old_line: Option<usize>,
+    /// 1-based line in `to` (null for deletes).
+    pub new_line: Option<usize>,
+    #[schema(example = "各科室于12月20日前完成自查\n")]
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiffView {
+    pub from: i32,
+    pub to: i32,
+    pub from_hash: String,
+    pub to_hash: String,
+    /// Which of title, summary, format differ.
+    pub fields_changed: Vec<String>,
+    /// The body, line by line.
+    pub lines: Vec<DiffLine>,
+    /// The same as a unified diff.
+    pub unified: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/drafts/{id}/diff", tag = "drafts", security(("bearer" = [])),
+    params(("id" = Uuid, Path), DiffQuery), description = "A line diff of the bodies of two revisions.",
+    responses(
+        (status = 200, body = DiffView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn diff(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    query: web::Query<DiffQuery>,
+) -> Result<web::Json<DiffView>, ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    reads::visible(&mut conn, &user, *id).await?;
+    let old = drafts::revision(&mut conn, *id, query.from)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let new = drafts::revision(&mut conn, *id, query.to)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let text = TextDiff::from_lines(&old.body, &new.body);
+    let lines = text
+        .iter_all_changes()
+        .map(|c| DiffLine {
+            op: match c.tag() {
+                ChangeTag::Equal => "equal",
+                ChangeTag::Delete => "delete",
+                ChangeTag::Insert => "insert",
+            },
+            old_line: c.old_index().map(|i| i + 1),
+            new_line: c.new_index().map(|i| i + 1),
+            text: c.value().to_string(),
+        })
+        .collect();
+    let unified = text
+        .unified_diff()
+        .header(
+            &format!("revision {}", old.number),
+            &format!("revision {}", new.number),
+        )
+        .to_string();
+    let mut fields_changed = Vec::new();
+    for (name, a, b) in [
+        ("title", &old.title, &new.title),
+        ("summary", &old.summary, &new.summary),
+        ("format", &old.format, &new.format),
+    ] {
+        if a != b {
+            fields_changed.push(name.to_string());
+        }
+    }
+    Ok(web::Json(DiffView {
+        from: old.number,
+        to: new.number,
+        from_hash: old.content_hash,
+        to_hash: new.content_hash,
+        fields_changed,
+        lines,
+        unified,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/drafts/{id}/comments", tag = "drafts", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ListQuery), description = "Oldest first.",
+    responses(
+        (status = 200, body = Page<CommentView>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn comments(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<Page<CommentView>>, ApiError> {
+    let limit = pagination::limit(query.limit)?;
+    let after = pagination::decode_time_cursor(query.cursor.as_deref())?;
+    let mut conn = connect(&state.pool).await?;
+    reads::visible(&mut conn, &user, *id).await?;
+    let rows = drafts::comments_of(&mut conn, *id, after, limit + 1).await?;
+    Ok(web::Json(pagination::page_of(
+        rows,
+        limit,
+        |(c, _)| pagination::encode_time_cursor(c.created_at, c.id),
+        |(c, name)| CommentView::new(c, name),
+    )))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentRequest {
+    /// 1–2000 characters.
+    #[schema(example = "第三段数据请再核对一次来源。")]
+    pub body: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/comments", tag = "drafts", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = CommentRequest,
+    description = "The author, and holders of signing or publisher grants covering the draft. Auditors read only.",
+    responses(
+        (status = 201, body = CommentView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn add_comment(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<CommentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let text = Remark::parse("body", body.0.body)
+        .map_err(|e| ApiError::Validation(vec![FieldProblem::new(e.field, e.message)]))?;
+    let row = actions::comment(&state, &user, *id, text).await?;
+    Ok(HttpResponse::Created().json(CommentView::new(row, user.username.clone())))
+}
+
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "drafts", security(("bearer" = [])), params(ListQuery),
+    description = "Drafts whose current stage the caller may sign now (eligibility and separation of duties applied), oldest first.",
+    responses(
+        (status = 200, body = Page<DraftSummary>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn tasks(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<Page<DraftSummary>>, ApiError> {
+    let limit = pagination::limit(query.limit)?;
+    let after = pagination::decode_time_cursor(query.cursor.as_deref())?;
+    let mut conn = connect(&state.pool).await?;
+    let rows = draft_lists::tasks(&mut conn, user.user_id, after, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    let mut items = reads::summaries(&mut conn, rows).await?;
+    items.truncate(usize::try_from(limit).unwrap_or(0));
+    let next_cursor = if more {
+        items
+            .last()
+            .map(|d| pagination::encode_time_cursor(d.updated_at, d.id))
+    } else {
+        None
+    };
+    Ok(web::Json(Page { items, next_cursor }))
+}
+
+/// One row of the approval sheet: a stage, and who signed it off.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrailStage {
+    pub stage: Stage,
+    pub role: Role,
+    pub signer_id: Option<Uuid>,
+    pub signer: Option<String>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub comment: Option<String>,
+    pub checks: Vec<Check>,
+}
+
+/// The approval sheet (审核签发单).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrailView {
+    pub draft: DraftSummary,
+    /// The final (or, before publication, the current) revision.
+    pub revision: RevisionView,
+    pub content_hash: String,
+    pub workflow: WorkflowRef,
+    /// One row per stage in workflow order; unsigned stages have no signer.
+    pub stages: Vec<TrailStage>,
+    /// Every audit event of the draft, in chain order.
+    #[schema(value_type = Vec<Object>)]
+    pub events: Vec<AuditEvent>,
+}
+
+#[utoipa::path(get, path = "/api/v1/drafts/{id}/trail", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = TrailView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn trail(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<TrailView>, ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    let loaded = reads::visible(&mut conn, &user, *id).await?;
+    let events = trail::events_of(&mut conn, *id, 10_000).await?;
+    let round = loaded.row.round;
+    let stages = loaded
+        .facts
+        .workflow
+        .stages
+        .iter()
+        .map(|stage| {
+            let signed = loaded.signoffs.iter().find(|(s, _)| {
+                s.round == round
+                    && s.stage == stage.as_str()
+                    && s.decision == Decision::Approve.as_str()
+            });
+            TrailStage {
+                stage: *stage,
+                role: Role::for_stage(*stage),
+                signer_id: signed.map(|(s, _)| s.signer_id),
+                signer: signed.map(|(_, name)| name.clone()),
+                signed_at: signed.map(|(s, _)| s.signed_at),
+                comment: signed.and_then(|(s, _)| s.comment.clone()),
+                checks: signed
+                    .map(|(s, _)| {
+                        s.checks
+                            .iter()
+                            .filter_map(|c| Check::ALL.into_iter().find(|k| k.as_str() == c))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    let workflow = WorkflowRef {
+        version: loaded.facts.workflow.version,
+        stages: loaded.facts.workflow.stages.to_vec(),
+    };
+    let content_hash = loaded.revision.content_hash.clone();
+    let revision = reads::revision_view(loaded.revision.clone());
+    let draft = DraftSummary::new(
+        loaded.row.clone(),
+        loaded.revision.title.clone(),
+        content_hash.clone(),
+    );
+    Ok(web::Json(TrailView {
+        draft,
+        revision,
+        content_hash,
+        workflow,
+        stages,
+        events,
+    }))
+}

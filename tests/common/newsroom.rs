@@ -1,0 +1,154 @@
+//! A newsroom for workflow tests: an author, one signer per stage, a
+//! publisher and an auditor, and the verbs they use.
+
+use reqwest::{Method, Response};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{TestApp, User};
+
+pub const STAGES: [&str; 6] = [
+    "review_1",
+    "proofread_1",
+    "review_2",
+    "proofread_2",
+    "review_3",
+    "proofread_3",
+];
+pub const CHECKS: [&str; 6] = [
+    "political",
+    "legal",
+    "policy",
+    "secrecy",
+    "language",
+    "public_opinion",
+];
+
+pub struct Newsroom {
+    pub app: TestApp,
+    pub admin: User,
+    pub author: User,
+    /// One signer per stage, in STAGES order.
+    pub signers: Vec<User>,
+    pub publisher: User,
+    pub auditor: User,
+}
+
+impl Newsroom {
+    pub async fn new() -> Newsroom {
+        let app = TestApp::spawn().await;
+        let admin = app.admin().await;
+        let author = app.user(&admin, "author", &["editor"]).await;
+        let mut signers = Vec::new();
+        for stage in STAGES {
+            signers.push(app.user(&admin, &format!("signer.{stage}"), &[stage]).await);
+        }
+        let publisher = app.user(&admin, "publisher", &["publisher"]).await;
+        let auditor = app.user(&admin, "auditor", &["auditor"]).await;
+        Newsroom {
+            app,
+            admin,
+            author,
+            signers,
+            publisher,
+            auditor,
+        }
+    }
+
+    pub fn signer(&self, stage: &str) -> &User {
+        &self.signers[STAGES
+            .iter()
+            .position(|s| *s == stage)
+            .expect("a stage name")]
+    }
+
+    pub async fn create_as(&self, who: &User, channel: &str, title: &str) -> Value {
+        let res = self
+            .app
+            .post("/drafts", &who.token, json!({"channel": channel, "title": title, "body": "正文第一段。\n第二段。\n", "format": "text"}))
+            .await;
+        assert_eq!(res.status(), 201, "create draft");
+        res.json().await.expect("draft json")
+    }
+
+    /// A new draft by the author on `portal`; returns (id, content_hash).
+    pub async fn draft(&self) -> (Uuid, String) {
+        let d = self
+            .create_as(&self.author, "portal", "关于开展安全检查的通知")
+            .await;
+        (
+            d["id"].as_str().unwrap().parse().unwrap(),
+            d["content_hash"].as_str().unwrap().to_string(),
+        )
+    }
+
+    pub async fn get(&self, who: &User, id: Uuid) -> Value {
+        self.app
+            .get(&format!("/drafts/{id}"), &who.token)
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+
+    pub async fn act(&self, who: &User, id: Uuid, action: &str, body: Value) -> Response {
+        self.app
+            .call(
+                Method::POST,
+                &format!("/drafts/{id}/{action}"),
+                Some(&who.token),
+                Some(body),
+            )
+            .await
+    }
+
+    pub async fn submit(&self, id: Uuid, hash: &str) -> Response {
+        self.act(&self.author, id, "submit", json!({"content_hash": hash}))
+            .await
+    }
+
+    pub async fn approve_as(&self, who: &User, id: Uuid, stage: &str, hash: &str) -> Response {
+        self.act(
+            who,
+            id,
+            "approve",
+            json!({"stage": stage, "content_hash": hash, "checks": CHECKS, "comment": "同意"}),
+        )
+        .await
+    }
+
+    pub async fn approve(&self, id: Uuid, stage: &str, hash: &str) -> Response {
+        self.approve_as(self.signer(stage), id, stage, hash).await
+    }
+
+    /// Submits and signs all six stages; the draft ends publishable.
+    pub async fn through_all_stages(&self, id: Uuid, hash: &str) {
+        assert_eq!(self.submit(id, hash).await.status(), 200, "submit");
+        for stage in STAGES {
+            let res = self.approve(id, stage, hash).await;
+            assert_eq!(res.status(), 200, "approve {stage}");
+        }
+    }
+
+    pub async fn publishable(&self) -> (Uuid, String) {
+        let (id, hash) = self.draft().await;
+        self.through_all_stages(id, &hash).await;
+        (id, hash)
+    }
+
+    pub async fn events(&self) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = sanshen::db::connect(&self.app.state.pool).await.unwrap();
+        let rows: Vec<Row> = diesel_async::RunQueryDsl::load(
+            diesel::sql_query("SELECT count(*) AS n FROM audit_events"),
+            &mut conn,
+        )
+        .await
+        .unwrap();
+        rows[0].n
+    }
+}

@@ -1,0 +1,743 @@
+//! SPEC §2 through HTTP: the happy path, one test per invariant 1–6, edits,
+//! workflow versions, scopes and the approval sheet.
+
+mod common;
+
+use common::assert_problem;
+use common::newsroom::{CHECKS, Newsroom, STAGES};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_draft_goes_from_created_to_published_and_retracted() {
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    let d = n.get(&n.author, id).await;
+    assert_eq!(
+        (d["status"].as_str(), d["revision"].as_i64()),
+        (Some("draft"), Some(1))
+    );
+    assert_eq!(d["workflow"]["stages"], json!(STAGES));
+    let res = n.submit(id, &hash).await;
+    assert_eq!(
+        res.headers()["etag"].to_str().unwrap(),
+        format!("\"{hash}\"")
+    );
+    let d: Value = res.json().await.unwrap();
+    assert_eq!(
+        (d["status"].as_str(), d["current_stage"].as_str()),
+        (Some("in_review"), Some("review_1"))
+    );
+    for (i, stage) in STAGES.iter().enumerate() {
+        let d: Value = n.approve(id, stage, &hash).await.json().await.unwrap();
+        let expected = if i == 5 { "publishable" } else { "in_review" };
+        assert_eq!(d["status"], expected, "after {stage}");
+        assert_eq!(d["current_stage"].as_str(), STAGES.get(i + 1).copied());
+    }
+    let res = n
+        .act(
+            &n.publisher,
+            id,
+            "publish",
+            json!({"content_hash": hash, "url": "https://mp.weixin.qq.com/s/x"}),
+        )
+        .await;
+    let d: Value = res.json().await.unwrap();
+    assert_eq!(
+        (d["status"].as_str(), d["published_url"].as_str()),
+        (Some("published"), Some("https://mp.weixin.qq.com/s/x"))
+    );
+    let res = n
+        .act(
+            &n.publisher,
+            id,
+            "retract",
+            json!({"reason": "错别字，撤回更正"}),
+        )
+        .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "retracted");
+    assert_problem(
+        n.act(&n.publisher, id, "publish", json!({"content_hash": hash}))
+            .await,
+        409,
+        "invalid_transition",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn invariant_1_publishable_only_after_six_approvals_in_order() {
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    n.submit(id, &hash).await;
+    for stage in &STAGES[..5] {
+        assert_problem(
+            n.act(&n.publisher, id, "publish", json!({"content_hash": hash}))
+                .await,
+            409,
+            "invalid_transition",
+        )
+        .await;
+        n.approve(id, stage, &hash).await;
+    }
+    // Out of order: the sixth stage cannot be signed before the fifth... it is now current.
+    let d = n.get(&n.author, id).await;
+    assert_eq!(d["current_stage"], "proofread_3");
+    n.approve(id, "proofread_3", &hash).await;
+    let d = n.get(&n.auditor, id).await;
+    assert_eq!(d["status"], "publishable");
+    let signoffs = d["signoffs"].as_array().unwrap();
+    assert_eq!(signoffs.len(), 6);
+    let stages: Vec<&str> = signoffs
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, STAGES);
+    assert!(
+        signoffs
+            .iter()
+            .all(|s| s["content_hash"] == hash.as_str() && s["decision"] == "approve")
+    );
+}
+
+#[tokio::test]
+async fn a_stage_out_of_turn_is_a_stage_mismatch() {
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    n.submit(id, &hash).await;
+    let before = n.events().await;
+    assert_problem(
+        n.approve(id, "proofread_1", &hash).await,
+        409,
+        "stage_mismatch",
+    )
+    .await;
+    assert_eq!(n.events().await, before);
+}
+
+#[tokio::test]
+async fn invariant_2_the_author_signs_no_stage() {
+    let n = Newsroom::new().await;
+    let writer = n
+        .app
+        .user(&n.admin, "writer.reviewer", &["editor", "review_1"])
+        .await;
+    let d = n.create_as(&writer, "portal", "自己写自己审？").await;
+    let (id, hash) = (
+        d["id"].as_str().unwrap().parse().unwrap(),
+        d["content_hash"].as_str().unwrap().to_string(),
+    );
+    assert_eq!(
+        n.act(&writer, id, "submit", json!({"content_hash": hash}))
+            .await
+            .status(),
+        200
+    );
+    let before = n.events().await;
+    assert_problem(
+        n.approve_as(&writer, id, "review_1", &hash).await,
+        403,
+        "separation_of_duties",
+    )
+    .await;
+    let ret = n
+        .act(
+            &writer,
+            id,
+            "return",
+            json!({"stage": "review_1", "content_hash": hash, "reason": "x"}),
+        )
+        .await;
+    assert_problem(ret, 403, "separation_of_duties").await;
+    assert_eq!(n.events().await, before, "a refusal writes nothing");
+    assert_eq!(n.get(&writer, id).await["current_stage"], "review_1");
+}
+
+#[tokio::test]
+async fn invariant_3_nobody_signs_two_review_or_two_proofread_stages() {
+    let n = Newsroom::new().await;
+    let double = n
+        .app
+        .user(&n.admin, "double", &["review_1", "review_2", "proofread_1"])
+        .await;
+    let (id, hash) = n.draft().await;
+    n.submit(id, &hash).await;
+    assert_eq!(
+        n.approve_as(&double, id, "review_1", &hash).await.status(),
+        200
+    );
+    // A review and a proofread by one person are allowed.
+    assert_eq!(
+        n.approve_as(&double, id, "proofread_1", &hash)
+            .await
+            .status(),
+        200
+    );
+    assert_problem(
+        n.approve_as(&double, id, "review_2", &hash).await,
+        403,
+        "separation_of_duties",
+    )
+    .await;
+    assert_eq!(
+        n.approve(id, "review_2", &hash).await.status(),
+        200,
+        "someone else may"
+    );
+}
+
+#[tokio::test]
+async fn invariant_4_an_approval_names_the_current_content_hash() {
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    n.submit(id, &hash).await;
+    let before = (n.events().await, n.get(&n.author, id).await);
+    let stale = "0".repeat(64);
+    assert_problem(
+        n.approve(id, "review_1", &stale).await,
+        409,
+        "stale_content",
+    )
+    .await;
+    let ret = n
+        .act(
+            n.signer("review_1"),
+            id,
+            "return",
+            json!({"stage": "review_1", "content_hash": stale, "reason": "x"}),
+        )
+        .await;
+    assert_problem(ret, 409, "stale_content").await;
+    assert_problem(n.submit(id, &stale).await, 409, "invalid_transition").await;
+    assert_eq!(
+        (n.events().await, n.get(&n.author, id).await),
+        before,
+        "nothing changed"
+    );
+    let bad = n
+        .act(
+            n.signer("review_1"),
+            id,
+            "approve",
+            json!({"stage": "review_1", "content_hash": "nothex", "checks": CHECKS}),
+        )
+        .await;
+    assert_problem(bad, 422, "validation_failed").await;
+}
+
+#[tokio::test]
+async fn invariant_5_a_change_makes_a_new_revision_and_starts_again() {
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    n.submit(id, &hash).await;
+    n.approve(id, "review_1", &hash).await;
+    n.approve(id, "proofread_1", &hash).await;
+    let res = n
+        .act(
+            n.signer("review_2"),
+            id,
+            "return",
+            json!({"stage": "review_2", "content_hash": hash, "reason": "数据口径不一致"}),
+        )
+        .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "returned");
+
+    let edit = n
+        .app
+        .client
+        .put(n.app.url(&format!("/drafts/{id}/content")))
+        .bearer_auth(&n.author.token)
+        .header("if-match", format!("\"{hash}\""))
+        .json(&json!({"title": "关于开展安全检查的通知（修订）", "body": "改正后的正文。\n", "format": "text"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edit.status(), 200);
+    let new_hash = edit.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .trim_matches('"')
+        .to_string();
+    let d: Value = edit.json().await.unwrap();
+    assert_eq!(
+        (d["revision"].as_i64(), d["content_hash"].as_str()),
+        (Some(2), Some(new_hash.as_str()))
+    );
+    assert!(
+        d["signoffs"].as_array().unwrap().is_empty(),
+        "old sign-offs count for nothing"
+    );
+    assert_ne!(new_hash, hash);
+
+    let d: Value = n.submit(id, &new_hash).await.json().await.unwrap();
+    assert_eq!(
+        d["current_stage"], "review_1",
+        "a resubmission starts at the first stage"
+    );
+    n.approve(id, "review_1", &new_hash).await;
+    let trail: Value = n
+        .app
+        .get(&format!("/drafts/{id}/trail"), &n.auditor.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let approvals_of_rev1 = trail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "stage_approved" && e["revision"] == 1)
+        .count();
+    assert_eq!(approvals_of_rev1, 2, "older sign-offs stay in the trail");
+    assert_eq!(trail["stages"][0]["signer"], "signer.review_1");
+    assert_eq!(trail["stages"][1]["signer"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_resubmission_of_the_same_revision_starts_a_new_round() {
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    n.submit(id, &hash).await;
+    n.approve(id, "review_1", &hash).await;
+    n.act(
+        n.signer("proofread_1"),
+        id,
+        "return",
+        json!({"stage": "proofread_1", "content_hash": hash, "reason": "请补充落款"}),
+    )
+    .await;
+    let d: Value = n.submit(id, &hash).await.json().await.unwrap();
+    assert_eq!(
+        (d["current_stage"].as_str(), d["round"].as_i64()),
+        (Some("review_1"), Some(2))
+    );
+    n.through_all_stages_after_submit(id, &hash).await;
+    let d = n.get(&n.author, id).await;
+    assert_eq!(d["status"], "publishable");
+}
+
+trait AfterSubmit {
+    async fn through_all_stages_after_submit(&self, id: uuid::Uuid, hash: &str);
+}
+
+impl AfterSubmit for Newsroom {
+    async fn through_all_stages_after_submit(&self, id: uuid::Uuid, hash: &str) {
+        for stage in STAGES {
+            assert_eq!(self.approve(id, stage, hash).await.status(), 200, "{stage}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn edits_need_if_match() {
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    let put = |if_match: Option<String>| {
+        let mut req = n
+            .app
+            .client
+            .put(n.app.url(&format!("/drafts/{id}/content")))
+            .bearer_auth(&n.author.token);
+        if let Some(tag) = if_match {
+            req = req.header("if-match", tag);
+        }
+        req.json(
+            &json!({"title": "新标题", "body": "新正文", "format": "markdown", "summary": "摘要"}),
+        )
+        .send()
+    };
+    assert_problem(put(None).await.unwrap(), 428, "precondition_required").await;
+    assert_problem(
+        put(Some(format!("\"{}\"", "f".repeat(64)))).await.unwrap(),
+        412,
+        "precondition_failed",
+    )
+    .await;
+    assert_problem(
+        put(Some(format!("W/\"{hash}\""))).await.unwrap(),
+        412,
+        "precondition_failed",
+    )
+    .await;
+    assert_eq!(
+        put(Some(format!("\"{hash}\""))).await.unwrap().status(),
+        200
+    );
+    // The old tag no longer matches.
+    assert_problem(
+        put(Some(format!("\"{hash}\""))).await.unwrap(),
+        412,
+        "precondition_failed",
+    )
+    .await;
+    let other = n.app.user(&n.admin, "other.editor", &["editor"]).await;
+    let d = n.get(&n.author, id).await;
+    let tag = format!("\"{}\"", d["content_hash"].as_str().unwrap());
+    let res = n
+        .app
+        .client
+        .put(n.app.url(&format!("/drafts/{id}/content")))
+        .bearer_auth(&other.token)
+        .header("if-match", tag)
+        .json(&json!({"title": "t", "body": "b", "format": "text"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn content_limits_are_validated() {
+    let n = Newsroom::new().await;
+    for (body, field) in [
+        (
+            json!({"channel": "portal", "title": "", "body": "b", "format": "text"}),
+            "title",
+        ),
+        (
+            json!({"channel": "portal", "title": "t".repeat(201), "body": "b", "format": "text"}),
+            "title",
+        ),
+        (
+            json!({"channel": "portal", "title": "t", "body": "", "format": "text"}),
+            "body",
+        ),
+        (
+            json!({"channel": "portal", "title": "t", "body": "b", "format": "pdf"}),
+            "format",
+        ),
+        (
+            json!({"channel": "portal", "title": "t", "body": "b", "format": "text", "summary": "摘".repeat(121)}),
+            "summary",
+        ),
+        (
+            json!({"channel": "portal", "title": "t", "body": "b", "format": "text", "risk_level": "extreme"}),
+            "risk_level",
+        ),
+        (
+            json!({"channel": "tiktok", "title": "t", "body": "b", "format": "text"}),
+            "channel",
+        ),
+    ] {
+        let body = assert_problem(
+            n.app.post("/drafts", &n.author.token, body).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(body["errors"][0]["field"], field);
+    }
+    let admin_try = n
+        .app
+        .post(
+            "/drafts",
+            &n.admin.token,
+            json!({"channel": "portal", "title": "t", "body": "b", "format": "text"}),
+        )
+        .await;
+    assert_problem(admin_try, 403, "forbidden").await;
+}
+
+#[tokio::test]
+async fn a_draft_keeps_the_workflow_version_it_was_submitted_under() {
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    n.submit(id, &hash).await;
+    let reversed = json!([
+        "proofread_1",
+        "review_1",
+        "proofread_2",
+        "review_2",
+        "proofread_3",
+        "review_3"
+    ]);
+    let res = n
+        .app
+        .call(
+            Method::PUT,
+            "/channels/portal/workflow",
+            Some(&n.admin.token),
+            Some(json!({"stages": reversed})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let d = n.get(&n.author, id).await;
+    assert_eq!(
+        (
+            d["workflow"]["version"].as_i64(),
+            d["current_stage"].as_str()
+        ),
+        (Some(1), Some("review_1"))
+    );
+    n.through_all_stages_after_submit(id, &hash).await;
+    let (id2, hash2) = n.draft().await;
+    let d: Value = n.submit(id2, &hash2).await.json().await.unwrap();
+    assert_eq!(
+        (
+            d["workflow"]["version"].as_i64(),
+            d["current_stage"].as_str()
+        ),
+        (Some(2), Some("proofread_1"))
+    );
+}
+
+#[tokio::test]
+async fn scopes_limit_who_sees_and_signs() {
+    let n = Newsroom::new().await;
+    let news = n.app.department(&n.admin, "news").await;
+    let culture = n.app.department(&n.admin, "culture").await;
+    let news_author = n
+        .app
+        .user_with(
+            &n.admin,
+            "news.author",
+            Some(news),
+            &[("editor", None, None)],
+        )
+        .await;
+    let news_head = n
+        .app
+        .user_with(
+            &n.admin,
+            "news.head",
+            Some(news),
+            &[("review_1", None, Some(news))],
+        )
+        .await;
+    let culture_head = n
+        .app
+        .user_with(
+            &n.admin,
+            "culture.head",
+            Some(culture),
+            &[("review_1", None, Some(culture))],
+        )
+        .await;
+    let qq_only = n
+        .app
+        .user_with(
+            &n.admin,
+            "qq.reviewer",
+            None,
+            &[("review_1", Some("qq_group"), None)],
+        )
+        .await;
+    let d = n.create_as(&news_author, "portal", "新闻科稿件").await;
+    let (id, hash): (uuid::Uuid, String) = (
+        d["id"].as_str().unwrap().parse().unwrap(),
+        d["content_hash"].as_str().unwrap().into(),
+    );
+    n.act(&news_author, id, "submit", json!({"content_hash": hash}))
+        .await;
+    for outsider in [&culture_head, &qq_only, &n.admin] {
+        assert_problem(
+            n.app.get(&format!("/drafts/{id}"), &outsider.token).await,
+            404,
+            "not_found",
+        )
+        .await;
+        assert_problem(
+            n.approve_as(outsider, id, "review_1", &hash).await,
+            404,
+            "not_found",
+        )
+        .await;
+    }
+    assert_eq!(
+        n.approve_as(&news_head, id, "review_1", &hash)
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_grant_no_longer_signs() {
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    n.submit(id, &hash).await;
+    let signer = n.signer("review_1");
+    let grants: Value = n
+        .app
+        .get(&format!("/users/{}/grants", signer.id), &n.admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let gid = grants[0]["id"].as_str().unwrap();
+    n.app
+        .call(
+            Method::DELETE,
+            &format!("/users/{}/grants/{gid}", signer.id),
+            Some(&n.admin.token),
+            None,
+        )
+        .await;
+    // The same token, a moment later: the grant is read at signing time.
+    assert_problem(n.approve(id, "review_1", &hash).await, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn review_stages_need_all_six_checks_and_returns_need_a_reason() {
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    n.submit(id, &hash).await;
+    let s = n.signer("review_1");
+    let five = &CHECKS[..5];
+    let res = n
+        .act(
+            s,
+            id,
+            "approve",
+            json!({"stage": "review_1", "content_hash": hash, "checks": five}),
+        )
+        .await;
+    let body = assert_problem(res, 422, "validation_failed").await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("public_opinion")
+    );
+    let res = n
+        .act(
+            s,
+            id,
+            "approve",
+            json!({"stage": "review_1", "content_hash": hash}),
+        )
+        .await;
+    assert_problem(res, 422, "validation_failed").await;
+    let res = n
+        .act(
+            s,
+            id,
+            "approve",
+            json!({"stage": "review_1", "content_hash": hash, "checks": ["political", "vibes"]}),
+        )
+        .await;
+    assert_problem(res, 422, "validation_failed").await;
+    let res = n
+        .act(
+            s,
+            id,
+            "return",
+            json!({"stage": "review_1", "content_hash": hash, "reason": "   "}),
+        )
+        .await;
+    assert_problem(res, 422, "validation_failed").await;
+    let res = n
+        .act(
+            s,
+            id,
+            "return",
+            json!({"stage": "review_1", "content_hash": hash}),
+        )
+        .await;
+    assert_problem(res, 400, "malformed_request").await;
+    // A proofread stage needs no checks.
+    n.approve(id, "review_1", &hash).await;
+    let res = n
+        .act(
+            n.signer("proofread_1"),
+            id,
+            "approve",
+            json!({"stage": "proofread_1", "content_hash": hash}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn withdraw_is_final_and_only_the_authors() {
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    n.submit(id, &hash).await;
+    assert_problem(
+        n.act(n.signer("review_1"), id, "withdraw", json!({})).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let res = n
+        .app
+        .client
+        .post(n.app.url(&format!("/drafts/{id}/withdraw")))
+        .bearer_auth(&n.author.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["status"],
+        "withdrawn",
+        "an empty body is allowed"
+    );
+    assert_problem(
+        n.act(&n.author, id, "withdraw", json!({"reason": "again"}))
+            .await,
+        409,
+        "invalid_transition",
+    )
+    .await;
+    assert_problem(n.submit(id, &hash).await, 409, "invalid_transition").await;
+}
+
+#[tokio::test]
+async fn every_action_writes_exactly_one_event_with_its_transition() {
+    let n = Newsroom::new().await;
+    let before = n.events().await;
+    let (id, hash) = n.publishable().await;
+    n.act(&n.publisher, id, "publish", json!({"content_hash": hash}))
+        .await;
+    n.app
+        .post(
+            &format!("/drafts/{id}/comments"),
+            &n.publisher.token,
+            json!({"body": "已发布"}),
+        )
+        .await;
+    assert_eq!(
+        n.events().await,
+        before + 1 + 1 + 6 + 1 + 1,
+        "create, submit, six approvals, publish, comment"
+    );
+    let trail: Value = n
+        .app
+        .get(&format!("/drafts/{id}/trail"), &n.author.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = trail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions[..3],
+        ["draft_created", "draft_submitted", "stage_approved"]
+    );
+    let publish = trail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "draft_published")
+        .unwrap();
+    assert_eq!(
+        (
+            publish["from_status"].as_str(),
+            publish["to_status"].as_str()
+        ),
+        (Some("publishable"), Some("published"))
+    );
+    assert_eq!(publish["content_hash"], hash.as_str());
+    let stages: Vec<&str> = trail["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["signer"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages.len(), 6);
+    assert_eq!(trail["stages"][0]["checks"], json!(CHECKS));
+}
