@@ -185,7 +185,16 @@ impl TestApp {
     }
 
     pub async fn spawn_on(database_url: &str) -> TestApp {
-        let secret = hex::encode(rand::random::<[u8; 32]>());
+        TestApp::spawn_with(database_url, hex::encode(rand::random::<[u8; 32]>())).await
+    }
+
+    /// Another sanshen process on the same database with the same secret,
+    /// as behind a load balancer.
+    pub async fn second_process(&self) -> TestApp {
+        TestApp::spawn_with(&self.database_url, self.secret.clone()).await
+    }
+
+    async fn spawn_with(database_url: &str, secret: String) -> TestApp {
         let state = state_for(database_url, &secret).await;
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a port");
         let port = listener.local_addr().expect("local addr").port();
