@@ -1,0 +1,422 @@
+//! Reading drafts back: lists with filters and visibility, tasks,
+//! revisions, diffs and comments (SPEC §3 Drafts).
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::assert_problem;
+use common::newsroom::{CHECKS, Newsroom};
+use serde_json::{Value, json};
+
+async fn ids(n: &Newsroom, token: &str, query: &str) -> Vec<String> {
+    let page: Value = n
+        .app
+        .get(&format!("/drafts{query}"), token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn lists_show_only_what_the_caller_may_see() {
+    let n = Newsroom::new().await;
+    let news = n.app.department(&n.admin, "news").await;
+    let news_author = n
+        .app
+        .user_with(
+            &n.admin,
+            "news.author",
+            Some(news),
+            &[("editor", None, None)],
+        )
+        .await;
+    let news_head = n
+        .app
+        .user_with(
+            &n.admin,
+            "news.head",
+            Some(news),
+            &[("review_2", None, Some(news))],
+        )
+        .await;
+    let qq_publisher = n
+        .app
+        .user_with(
+            &n.admin,
+            "qq.pub",
+            None,
+            &[("publisher", Some("qq_group"), None)],
+        )
+        .await;
+    let (mine, _) = n.draft().await;
+    let news_draft = n.create_as(&news_author, "portal", "新闻科").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let qq_draft = n.create_as(&n.author, "qq_group", "QQ群通知").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let all: HashSet<String> = [mine.to_string(), news_draft.clone(), qq_draft.clone()].into();
+
+    let set = |v: Vec<String>| v.into_iter().collect::<HashSet<_>>();
+    assert_eq!(
+        set(ids(&n, &n.auditor.token, "").await),
+        all,
+        "auditors see all"
+    );
+    assert_eq!(
+        set(ids(&n, &n.signer("review_1").token, "").await),
+        all,
+        "unscoped signers see all"
+    );
+    assert!(
+        ids(&n, &n.admin.token, "").await.is_empty(),
+        "admins see none"
+    );
+    assert_eq!(
+        ids(&n, &news_author.token, "").await,
+        vec![news_draft.clone()],
+        "an editor sees their own"
+    );
+    assert_eq!(
+        ids(&n, &news_head.token, "").await,
+        vec![news_draft],
+        "a scoped signer sees their department"
+    );
+    assert_eq!(
+        ids(&n, &qq_publisher.token, "").await,
+        vec![qq_draft.clone()],
+        "a scoped publisher sees their channel"
+    );
+    let stranger = n.app.user(&n.admin, "stranger", &["editor"]).await;
+    assert!(ids(&n, &stranger.token, "").await.is_empty());
+    assert_eq!(
+        ids(&n, &n.auditor.token, "?channel=qq_group").await,
+        vec![qq_draft]
+    );
+}
+
+#[tokio::test]
+async fn lists_filter_and_page_newest_first() {
+    let n = Newsroom::new().await;
+    let mut created = Vec::new();
+    for i in 0..5 {
+        let d = n.create_as(&n.author, "portal", &format!("稿件{i}")).await;
+        created.push(d["id"].as_str().unwrap().to_string());
+    }
+    let (id, hash) = (
+        created[1].parse().unwrap(),
+        n.get(&n.author, created[1].parse().unwrap()).await["content_hash"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    );
+    n.submit(id, &hash).await;
+    let mut seen = Vec::new();
+    let mut query = "?limit=2".to_string();
+    loop {
+        let page: Value = n
+            .app
+            .get(&format!("/drafts{query}"), &n.author.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["id"].as_str().unwrap().to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => query = format!("?limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    created.reverse();
+    assert_eq!(seen, created, "every draft once, newest first");
+    assert_eq!(
+        ids(&n, &n.author.token, "?status=in_review").await,
+        vec![id.to_string()]
+    );
+    assert_eq!(
+        ids(&n, &n.author.token, "?stage=review_1").await,
+        vec![id.to_string()]
+    );
+    assert_eq!(
+        ids(&n, &n.author.token, &format!("?author_id={}", n.author.id))
+            .await
+            .len(),
+        5
+    );
+    assert!(
+        ids(&n, &n.author.token, "?risk_level=sensitive")
+            .await
+            .is_empty()
+    );
+    for bad in [
+        "?status=lost",
+        "?stage=review_9",
+        "?risk_level=x",
+        "?author_id=nope",
+        "?limit=500",
+        "?channel=%00",
+        "?cursor=abc",
+        "?sort=asc",
+    ] {
+        assert_problem(
+            n.app.get(&format!("/drafts{bad}"), &n.author.token).await,
+            400,
+            "malformed_request",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn tasks_list_what_the_caller_may_sign_now_oldest_first() {
+    let n = Newsroom::new().await;
+    let double = n
+        .app
+        .user(&n.admin, "double", &["review_1", "review_2"])
+        .await;
+    let (a, ha) = n.draft().await;
+    let (b, hb) = n.draft().await;
+    let (c, _) = n.draft().await;
+    n.submit(b, &hb).await;
+    n.submit(a, &ha).await;
+    let tasks = |who: &'static str| {
+        let token = match who {
+            "double" => double.token.clone(),
+            _ => n.signer(who).token.clone(),
+        };
+        let app = &n.app;
+        async move {
+            let page: Value = app.get("/tasks", &token).await.json().await.unwrap();
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        tasks("review_1").await,
+        vec![b.to_string(), a.to_string()],
+        "oldest submission first"
+    );
+    assert!(tasks("review_2").await.is_empty());
+    assert!(
+        !tasks("review_1").await.contains(&c.to_string()),
+        "unsubmitted drafts are no task"
+    );
+    // After `double` signs review_1 of b, b's review_2 is not their task (invariant 3).
+    n.approve_as(&double, b, "review_1", &hb).await;
+    n.approve(b, "proofread_1", &hb).await;
+    assert_eq!(tasks("review_2").await, vec![b.to_string()]);
+    assert!(!tasks("double").await.contains(&b.to_string()));
+    let author_tasks: Value = n
+        .app
+        .get("/tasks", &n.author.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(author_tasks["items"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn revisions_diffs_and_comments() {
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    let res = n
+        .app
+        .client
+        .put(n.app.url(&format!("/drafts/{id}/content")))
+        .bearer_auth(&n.author.token)
+        .header("if-match", format!("\"{hash}\""))
+        .json(&json!({"title": "新标题", "body": "正文第一段。\n改过的第二段。\n新增第三段。\n", "format": "text"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let list: Value = n
+        .app
+        .get(&format!("/drafts/{id}/revisions"), &n.author.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let numbers: Vec<i64> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, vec![1, 2]);
+    assert!(
+        list["items"][0].get("body").is_none(),
+        "listed without bodies"
+    );
+    let one: Value = n
+        .app
+        .get(&format!("/drafts/{id}/revisions/1"), &n.author.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (one["content_hash"].as_str(), one["body"].as_str()),
+        (Some(hash.as_str()), Some("正文第一段。\n第二段。\n"))
+    );
+    assert_problem(
+        n.app
+            .get(&format!("/drafts/{id}/revisions/9"), &n.author.token)
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    let diff: Value = n
+        .app
+        .get(&format!("/drafts/{id}/diff?from=1&to=2"), &n.author.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ops: Vec<(&str, &str)> = diff["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["op"].as_str().unwrap(), l["text"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        ops,
+        vec![
+            ("equal", "正文第一段。\n"),
+            ("delete", "第二段。\n"),
+            ("insert", "改过的第二段。\n"),
+            ("insert", "新增第三段。\n")
+        ]
+    );
+    assert_eq!(diff["fields_changed"], json!(["title"]));
+    assert!(diff["unified"].as_str().unwrap().contains("+新增第三段。"));
+    assert_problem(
+        n.app
+            .get(&format!("/drafts/{id}/diff?from=1"), &n.author.token)
+            .await,
+        400,
+        "malformed_request",
+    )
+    .await;
+    assert_problem(
+        n.app
+            .get(&format!("/drafts/{id}/diff?from=1&to=7"), &n.author.token)
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    let res = n
+        .app
+        .post(
+            &format!("/drafts/{id}/comments"),
+            &n.signer("review_1").token,
+            json!({"body": "请核对数据来源"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    assert_problem(
+        n.app
+            .post(
+                &format!("/drafts/{id}/comments"),
+                &n.author.token,
+                json!({"body": ""}),
+            )
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(
+        n.app
+            .post(
+                &format!("/drafts/{id}/comments"),
+                &n.auditor.token,
+                json!({"body": "x"}),
+            )
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let comments: Value = n
+        .app
+        .get(&format!("/drafts/{id}/comments"), &n.author.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(comments["items"][0]["author"], "signer.review_1");
+    assert_eq!(comments["items"].as_array().unwrap().len(), 1);
+    let stranger = n.app.user(&n.admin, "stranger", &["editor"]).await;
+    for path in [
+        "revisions",
+        "revisions/1",
+        "diff?from=1&to=2",
+        "comments",
+        "trail",
+    ] {
+        assert_problem(
+            n.app
+                .get(&format!("/drafts/{id}/{path}"), &stranger.token)
+                .await,
+            404,
+            "not_found",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn the_approval_sheet_lists_each_stage_with_its_signer() {
+    let n = Newsroom::new().await;
+    let (id, hash) = n.publishable().await;
+    let trail: Value = n
+        .app
+        .get(&format!("/drafts/{id}/trail"), &n.auditor.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(trail["content_hash"], hash.as_str());
+    let rows = trail["stages"].as_array().unwrap();
+    for (row, stage) in rows.iter().zip(common::newsroom::STAGES) {
+        assert_eq!(row["stage"], stage);
+        assert_eq!(row["role"], stage);
+        assert_eq!(row["signer"], format!("signer.{stage}"));
+        assert_eq!(row["comment"], "同意");
+        // The newsroom attests the six checks on every approval; they are kept as sent.
+        assert_eq!(row["checks"], json!(CHECKS));
+    }
+    let events = trail["events"].as_array().unwrap();
+    assert_eq!(events.len(), 8);
+    assert!(
+        events
+            .windows(2)
+            .all(|w| w[0]["seq"].as_i64() < w[1]["seq"].as_i64())
+    );
+}
