@@ -12,7 +12,8 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-pub const GENESIS_PREV_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub const GENESIS_PREV_HASH: &str =
+    "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One audit event, in exactly the shape that is hashed and exported.
 /// Absent values are `null`, never left out.
@@ -106,12 +107,20 @@ impl ChainVerifier {
     /// follow `seq` and link to `hash`, which the auditor takes from the
     /// previous export they verified.
     pub fn starting_after(seq: i64, hash: &str) -> ChainVerifier {
-        ChainVerifier { expected_seq: seq + 1, prev_hash: hash.to_string(), checked: 0, head: None, first_invalid: None }
+        ChainVerifier {
+            expected_seq: seq + 1,
+            prev_hash: hash.to_string(),
+            checked: 0,
+            head: None,
+            first_invalid: None,
+        }
     }
 
     pub fn push(&mut self, event: &AuditEvent) {
         self.checked += 1;
-        let ok = event.seq == self.expected_seq && event.prev_hash == self.prev_hash && event_hash(event) == event.hash;
+        let ok = event.seq == self.expected_seq
+            && event.prev_hash == self.prev_hash
+            && event_hash(event) == event.hash;
         if !ok && self.first_invalid.is_none() {
             self.first_invalid = Some(event.seq);
         }
@@ -123,7 +132,13 @@ impl ChainVerifier {
 
     pub fn finish(self) -> Verification {
         let (head_seq, head_hash) = self.head.map_or((None, None), |(s, h)| (Some(s), Some(h)));
-        Verification { valid: self.first_invalid.is_none(), checked: self.checked, head_seq, head_hash, first_invalid_seq: self.first_invalid }
+        Verification {
+            valid: self.first_invalid.is_none(),
+            checked: self.checked,
+            head_seq,
+            head_hash,
+            first_invalid_seq: self.first_invalid,
+        }
     }
 }
 
@@ -140,13 +155,20 @@ pub fn verify_ndjson(reader: impl BufRead) -> Result<Verification, VerifyFileErr
     verify_ndjson_from(reader, ChainVerifier::new())
 }
 
-pub fn verify_ndjson_from(reader: impl BufRead, mut verifier: ChainVerifier) -> Result<Verification, VerifyFileError> {
+pub fn verify_ndjson_from(
+    reader: impl BufRead,
+    mut verifier: ChainVerifier,
+) -> Result<Verification, VerifyFileError> {
     for (i, line) in reader.lines().enumerate() {
         let line = line?;
         if line.trim().is_empty() {
             continue;
         }
-        let event: AuditEvent = serde_json::from_str(&line).map_err(|e| VerifyFileError::Parse { line: i as u64 + 1, message: e.to_string() })?;
+        let event: AuditEvent =
+            serde_json::from_str(&line).map_err(|e| VerifyFileError::Parse {
+                line: i as u64 + 1,
+                message: e.to_string(),
+            })?;
         verifier.push(&event);
     }
     Ok(verifier.finish())

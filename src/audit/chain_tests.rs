@@ -43,7 +43,10 @@ fn a_built_chain_verifies() {
     let events = chain(5);
     let v = verify(&events);
     assert!(v.valid);
-    assert_eq!((v.checked, v.head_seq, v.head_hash.as_deref()), (5, Some(5), Some(events[4].hash.as_str())));
+    assert_eq!(
+        (v.checked, v.head_seq, v.head_hash.as_deref()),
+        (5, Some(5), Some(events[4].hash.as_str()))
+    );
     assert_eq!(verify(&[]).head_seq, None);
 }
 
@@ -52,7 +55,10 @@ fn the_hash_is_jcs_of_the_event_without_hash() {
     let e = &chain(1)[0];
     // Computed independently, as scripts/verify_audit.py does: sha256 of
     // json.dumps(event_without_hash, sort_keys=True, separators=(",", ":"), ensure_ascii=False).
-    assert_eq!(e.hash, "015222e70cba2e2a2974aa981a5dda15995af83b2ec3f06bbae78408805b28e6");
+    assert_eq!(
+        e.hash,
+        "015222e70cba2e2a2974aa981a5dda15995af83b2ec3f06bbae78408805b28e6"
+    );
     let text = serde_json_canonicalizer::to_string(&{
         let mut v = serde_json::to_value(e).unwrap();
         v.as_object_mut().unwrap().remove("hash");
@@ -85,7 +91,11 @@ fn changing_any_field_is_caught_at_that_event() {
     for (i, change) in tamper.iter().enumerate() {
         let mut events = chain(5);
         change(&mut events[2]);
-        assert_eq!(verify(&events).first_invalid_seq, Some(3), "field change #{i}");
+        assert_eq!(
+            verify(&events).first_invalid_seq,
+            Some(3),
+            "field change #{i}"
+        );
     }
 }
 
@@ -101,7 +111,11 @@ fn a_rewrite_with_a_recomputed_hash_breaks_the_next_link() {
 fn deleting_reordering_or_inserting_is_caught() {
     let mut deleted = chain(5);
     deleted.remove(2);
-    assert_eq!(verify(&deleted).first_invalid_seq, Some(4), "the successor of the gap");
+    assert_eq!(
+        verify(&deleted).first_invalid_seq,
+        Some(4),
+        "the successor of the gap"
+    );
     let mut swapped = chain(5);
     swapped.swap(1, 2);
     assert_eq!(verify(&swapped).first_invalid_seq, Some(3));
@@ -125,12 +139,21 @@ fn a_part_of_a_chain_verifies_from_a_known_head() {
 #[test]
 fn ndjson_exports_verify_offline() {
     let events = chain(4);
-    let text: String = events.iter().map(|e| serde_json::to_string(e).unwrap() + "\n").collect();
+    let text: String = events
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap() + "\n")
+        .collect();
     assert!(verify_ndjson(text.as_bytes()).unwrap().valid);
     let broken = text.replacen("同意", "不同意", 1);
-    assert_eq!(verify_ndjson(broken.as_bytes()).unwrap().first_invalid_seq, Some(1));
+    assert_eq!(
+        verify_ndjson(broken.as_bytes()).unwrap().first_invalid_seq,
+        Some(1)
+    );
     let garbage = format!("{text}not json\n");
-    assert!(matches!(verify_ndjson(garbage.as_bytes()), Err(VerifyFileError::Parse { line: 5, .. })));
+    assert!(matches!(
+        verify_ndjson(garbage.as_bytes()),
+        Err(VerifyFileError::Parse { line: 5, .. })
+    ));
 }
 
 #[test]

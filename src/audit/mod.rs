@@ -1,7 +1,12 @@
 //! The audit trail: the hash chain (pure), appending inside transactions.
 
+pub mod access;
 pub mod append;
 pub mod chain;
 pub mod cli;
+pub mod export;
+pub mod lookup;
+pub mod query;
+pub mod verify;
 
 pub use append::{NewEvent, Origin, append};

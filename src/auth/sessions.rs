@@ -112,33 +112,31 @@ pub async fn refresh(
     let mut conn = connect(&state.pool).await?;
     // A reuse must revoke the session even though the request fails, so the
     // transaction commits and the refusal is returned after it.
-    let outcome = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let Some(row) = sessions::lock_refresh_token(conn, &hash).await? else {
-                return Ok(Err(ApiError::Unauthenticated));
-            };
-            if row.spent_at.is_some() {
-                if sessions::revoke(conn, row.session_id, "refresh_token_reuse").await? > 0 {
-                    let event = NewEvent::new("refresh_token_reused", origin)
-                        .by(row.user_id, &row.username)
-                        .with("session_id", row.session_id.to_string());
-                    append(conn, event).await?;
-                }
-                return Ok(Err(ApiError::Unauthenticated));
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let Some(row) = sessions::lock_refresh_token(conn, &hash).await? else {
+            return Ok(Err(ApiError::Unauthenticated));
+        };
+        if row.spent_at.is_some() {
+            if sessions::revoke(conn, row.session_id, "refresh_token_reuse").await? > 0 {
+                let event = NewEvent::new("refresh_token_reused", origin)
+                    .by(row.user_id, &row.username)
+                    .with("session_id", row.session_id.to_string());
+                append(conn, event).await?;
             }
-            if row.revoked_at.is_some() || row.disabled || row.expires_at <= Utc::now() {
-                return Ok(Err(ApiError::Unauthenticated));
-            }
-            sessions::spend_refresh_token(conn, &hash).await?;
-            let pair = issue_pair(state, conn, row.user_id, row.session_id).await?;
-            let event = NewEvent::new("session_refreshed", origin)
-                .by(row.user_id, &row.username)
-                .with("session_id", row.session_id.to_string());
-            append(conn, event).await?;
-            Ok(Ok(pair))
-        })
-        .await?;
-    outcome
+            return Ok(Err(ApiError::Unauthenticated));
+        }
+        if row.revoked_at.is_some() || row.disabled || row.expires_at <= Utc::now() {
+            return Ok(Err(ApiError::Unauthenticated));
+        }
+        sessions::spend_refresh_token(conn, &hash).await?;
+        let pair = issue_pair(state, conn, row.user_id, row.session_id).await?;
+        let event = NewEvent::new("session_refreshed", origin)
+            .by(row.user_id, &row.username)
+            .with("session_id", row.session_id.to_string());
+        append(conn, event).await?;
+        Ok(Ok(pair))
+    })
+    .await?
 }
 
 pub async fn logout(state: &AppState, user: &AuthUser) -> Result<(), ApiError> {

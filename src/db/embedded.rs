@@ -17,18 +17,27 @@ pub enum EmbeddedError {
          install PostgreSQL or set DATABASE_URL"
     )]
     NotInstalled,
-    #[error("running as root, the cluster runs as the `postgres` system user, and there is none: create it or set DATABASE_URL")]
+    #[error(
+        "running as root, the cluster runs as the `postgres` system user, and there is none: create it or set DATABASE_URL"
+    )]
     NoPostgresUser,
-    #[error("{path} must be traversable by the postgres user (it is not): set SANSHEN_DATA_DIR to a directory such as /var/lib/sanshen")]
+    #[error(
+        "{path} must be traversable by the postgres user (it is not): set SANSHEN_DATA_DIR to a directory such as /var/lib/sanshen"
+    )]
     NotTraversable { path: PathBuf },
-    #[error("the socket path {path} is too long for a unix socket: set SANSHEN_DATA_DIR to a shorter path")]
+    #[error(
+        "the socket path {path} is too long for a unix socket: set SANSHEN_DATA_DIR to a shorter path"
+    )]
     SocketPathTooLong { path: PathBuf },
     #[error("the data directory path {path} must not contain quotes")]
     UnsafePath { path: PathBuf },
     #[error("{what} failed: {detail}")]
     Command { what: String, detail: String },
     #[error("{context}: {source}")]
-    Io { context: String, source: std::io::Error },
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
 }
 
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> EmbeddedError {
@@ -59,10 +68,22 @@ impl Cluster {
     /// `settings` are extra `-c name=value` server settings.
     pub fn start_with(root: &Path, settings: &[(&str, &str)]) -> Result<Cluster, EmbeddedError> {
         let bin = find_binaries()?;
-        let run_as = if geteuid().is_root() { Some(postgres_user()?) } else { None };
+        let run_as = if geteuid().is_root() {
+            Some(postgres_user()?)
+        } else {
+            None
+        };
         std::fs::create_dir_all(root).map_err(io(format!("creating {}", root.display())))?;
-        let root = root.canonicalize().map_err(io(format!("resolving {}", root.display())))?;
-        let cluster = Cluster { pgdata: root.join("pg"), socket_dir: root.join("run"), root, bin, run_as };
+        let root = root
+            .canonicalize()
+            .map_err(io(format!("resolving {}", root.display())))?;
+        let cluster = Cluster {
+            pgdata: root.join("pg"),
+            socket_dir: root.join("run"),
+            root,
+            bin,
+            run_as,
+        };
         cluster.prepare_directories()?;
         if !cluster.pgdata.join("PG_VERSION").exists() {
             cluster.initdb()?;
@@ -81,7 +102,9 @@ impl Cluster {
 
     /// A URL for tokio-postgres: user `postgres`, over the unix socket.
     pub fn url(&self, database: &str) -> String {
-        let host: String = url::form_urlencoded::byte_serialize(self.socket_dir.as_os_str().as_encoded_bytes()).collect();
+        let host: String =
+            url::form_urlencoded::byte_serialize(self.socket_dir.as_os_str().as_encoded_bytes())
+                .collect();
         format!("postgres://postgres@/{database}?host={host}")
     }
 
@@ -90,15 +113,35 @@ impl Cluster {
         if !self.is_running()? {
             return Ok(());
         }
-        let out = self.pg(&self.bin.join("pg_ctl"), &["stop", "-w", "-t", "60", "-m", "fast", "-D", &self.pgdata_str()])?;
+        let out = self.pg(
+            &self.bin.join("pg_ctl"),
+            &[
+                "stop",
+                "-w",
+                "-t",
+                "60",
+                "-m",
+                "fast",
+                "-D",
+                &self.pgdata_str(),
+            ],
+        )?;
         check(out, "pg_ctl stop")
     }
 
     /// For test harnesses: once process `pid` has exited, a detached
     /// watchdog stops the cluster at once and (optionally) removes `root`.
-    pub fn stop_when_process_exits(&self, pid: u32, remove_root: bool) -> Result<(), EmbeddedError> {
+    pub fn stop_when_process_exits(
+        &self,
+        pid: u32,
+        remove_root: bool,
+    ) -> Result<(), EmbeddedError> {
         let pidfile = self.pgdata.join("postmaster.pid");
-        let remove = if remove_root { format!("rm -rf '{}'", self.root.display()) } else { String::new() };
+        let remove = if remove_root {
+            format!("rm -rf '{}'", self.root.display())
+        } else {
+            String::new()
+        };
         let script = format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
              if [ -f '{pidfile}' ]; then kill -QUIT \"$(head -n 1 '{pidfile}')\" 2>/dev/null; sleep 2; fi; {remove}",
@@ -130,15 +173,19 @@ impl Cluster {
             return Err(EmbeddedError::SocketPathTooLong { path: socket });
         }
         std::fs::create_dir_all(&self.socket_dir).map_err(io("creating the socket directory"))?;
-        std::fs::set_permissions(&self.socket_dir, std::fs::Permissions::from_mode(0o700)).map_err(io("securing the socket directory"))?;
+        std::fs::set_permissions(&self.socket_dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(io("securing the socket directory"))?;
         if let Some((uid, gid)) = self.run_as {
             // The postgres user must reach its directories; root keeps the
             // rest (the JWT secret stays root's, mode 0600).
-            std::fs::set_permissions(&self.root, std::fs::Permissions::from_mode(0o711)).map_err(io("opening the data directory"))?;
+            std::fs::set_permissions(&self.root, std::fs::Permissions::from_mode(0o711))
+                .map_err(io("opening the data directory"))?;
             check_traversable(&self.root, uid, gid)?;
-            nix::unistd::chown(&self.socket_dir, Some(uid), Some(gid)).map_err(|e| io("chown run/")(e.into()))?;
+            nix::unistd::chown(&self.socket_dir, Some(uid), Some(gid))
+                .map_err(|e| io("chown run/")(e.into()))?;
         } else {
-            std::fs::set_permissions(&self.root, std::fs::Permissions::from_mode(0o700)).map_err(io("securing the data directory"))?;
+            std::fs::set_permissions(&self.root, std::fs::Permissions::from_mode(0o700))
+                .map_err(io("securing the data directory"))?;
         }
         Ok(())
     }
@@ -152,13 +199,24 @@ impl Cluster {
         }
         std::fs::create_dir(&scratch).map_err(io("creating the cluster directory"))?;
         if let Some((uid, gid)) = self.run_as {
-            nix::unistd::chown(&scratch, Some(uid), Some(gid)).map_err(|e| io("chown pg/")(e.into()))?;
+            nix::unistd::chown(&scratch, Some(uid), Some(gid))
+                .map_err(|e| io("chown pg/")(e.into()))?;
         }
         let scratch_str = scratch.display().to_string();
-        let args = ["-D", &scratch_str, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"];
+        let args = [
+            "-D",
+            &scratch_str,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ];
         check(self.pg(&self.bin.join("initdb"), &args)?, "initdb")?;
         if self.pgdata.exists() {
-            std::fs::remove_dir_all(&self.pgdata).map_err(io("removing an unusable cluster directory"))?;
+            std::fs::remove_dir_all(&self.pgdata)
+                .map_err(io("removing an unusable cluster directory"))?;
         }
         std::fs::rename(&scratch, &self.pgdata).map_err(io("moving the new cluster into place"))
     }
@@ -169,8 +227,13 @@ impl Cluster {
     /// waited for, never started twice.
     fn is_running(&self) -> Result<bool, EmbeddedError> {
         let pidfile = self.pgdata.join("postmaster.pid");
-        let Ok(text) = std::fs::read_to_string(&pidfile) else { return Ok(false) };
-        let pid = text.lines().next().and_then(|l| l.trim().parse::<u32>().ok());
+        let Ok(text) = std::fs::read_to_string(&pidfile) else {
+            return Ok(false);
+        };
+        let pid = text
+            .lines()
+            .next()
+            .and_then(|l| l.trim().parse::<u32>().ok());
         let comm = pid.and_then(|p| std::fs::read_to_string(format!("/proc/{p}/comm")).ok());
         let is_postgres = comm.is_some_and(|c| matches!(c.trim(), "postgres" | "postmaster"));
         if !is_postgres {
@@ -178,13 +241,20 @@ impl Cluster {
             return Ok(false);
         }
         let socket = self.socket_dir.display().to_string();
-        let out = self.pg(&self.bin.join("pg_isready"), &["-q", "-t", "60", "-h", &socket])?;
+        let out = self.pg(
+            &self.bin.join("pg_isready"),
+            &["-q", "-t", "60", "-h", &socket],
+        )?;
         if out.status.success() {
             Ok(true)
         } else {
             Err(EmbeddedError::Command {
                 what: "waiting for the running PostgreSQL".into(),
-                detail: format!("a postmaster (pid {}) holds {} but does not answer", pid.unwrap_or(0), self.pgdata.display()),
+                detail: format!(
+                    "a postmaster (pid {}) holds {} but does not answer",
+                    pid.unwrap_or(0),
+                    self.pgdata.display()
+                ),
             })
         }
     }
@@ -199,7 +269,18 @@ impl Cluster {
             options.push_str(&format!(" -c {name}='{value}'"));
         }
         let log_str = log.display().to_string();
-        let args = ["start", "-w", "-t", "60", "-D", &self.pgdata_str(), "-l", &log_str, "-o", &options];
+        let args = [
+            "start",
+            "-w",
+            "-t",
+            "60",
+            "-D",
+            &self.pgdata_str(),
+            "-l",
+            &log_str,
+            "-o",
+            &options,
+        ];
         let out = self.pg(&self.bin.join("pg_ctl"), &args)?;
         if out.status.success() {
             return Ok(());
@@ -208,23 +289,35 @@ impl Cluster {
         let tail: Vec<&str> = tail.lines().rev().take(5).collect();
         Err(EmbeddedError::Command {
             what: "pg_ctl start".into(),
-            detail: format!("{}\n{}", output_text(&out), tail.into_iter().rev().collect::<Vec<_>>().join("\n")),
+            detail: format!(
+                "{}\n{}",
+                output_text(&out),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            ),
         })
     }
 
     /// Runs a PostgreSQL binary, as the postgres user when we are root.
     fn pg(&self, program: &Path, args: &[&str]) -> Result<Output, EmbeddedError> {
         let mut cmd = Command::new(program);
-        cmd.args(args).current_dir(&self.root).stdin(Stdio::null()).env("LC_ALL", "C.UTF-8");
+        cmd.args(args)
+            .current_dir(&self.root)
+            .stdin(Stdio::null())
+            .env("LC_ALL", "C.UTF-8");
         if let Some((uid, gid)) = self.run_as {
             cmd.uid(uid.as_raw()).gid(gid.as_raw());
         }
-        cmd.output().map_err(io(format!("running {}", program.display())))
+        cmd.output()
+            .map_err(io(format!("running {}", program.display())))
     }
 }
 
 fn output_text(out: &Output) -> String {
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<&str> = text.lines().rev().take(8).collect();
     lines.into_iter().rev().collect::<Vec<_>>().join("\n")
 }
@@ -233,7 +326,10 @@ fn check(out: Output, what: &str) -> Result<(), EmbeddedError> {
     if out.status.success() {
         Ok(())
     } else {
-        Err(EmbeddedError::Command { what: what.into(), detail: output_text(&out) })
+        Err(EmbeddedError::Command {
+            what: what.into(),
+            detail: output_text(&out),
+        })
     }
 }
 
@@ -249,9 +345,13 @@ fn check_traversable(root: &Path, uid: Uid, gid: Gid) -> Result<(), EmbeddedErro
     for dir in root.ancestors().skip(1) {
         let meta = std::fs::metadata(dir).map_err(io(format!("reading {}", dir.display())))?;
         let mode = meta.mode();
-        let passes = mode & 0o001 != 0 || (meta.uid() == uid.as_raw() && mode & 0o100 != 0) || (meta.gid() == gid.as_raw() && mode & 0o010 != 0);
+        let passes = mode & 0o001 != 0
+            || (meta.uid() == uid.as_raw() && mode & 0o100 != 0)
+            || (meta.gid() == gid.as_raw() && mode & 0o010 != 0);
         if !passes {
-            return Err(EmbeddedError::NotTraversable { path: dir.to_path_buf() });
+            return Err(EmbeddedError::NotTraversable {
+                path: dir.to_path_buf(),
+            });
         }
     }
     Ok(())
@@ -259,15 +359,23 @@ fn check_traversable(root: &Path, uid: Uid, gid: Gid) -> Result<(), EmbeddedErro
 
 /// `SANSHEN_PG_BIN_DIR`, then PATH, then the newest /usr/lib/postgresql/*/bin.
 fn find_binaries() -> Result<PathBuf, EmbeddedError> {
-    let complete = |dir: &Path| ["initdb", "pg_ctl", "pg_isready"].iter().all(|b| dir.join(b).is_file());
+    let complete = |dir: &Path| {
+        ["initdb", "pg_ctl", "pg_isready"]
+            .iter()
+            .all(|b| dir.join(b).is_file())
+    };
     if let Some(dir) = std::env::var_os("SANSHEN_PG_BIN_DIR") {
         let dir = PathBuf::from(dir);
-        return if complete(&dir) { Ok(dir) } else { Err(EmbeddedError::NotInstalled) };
+        return if complete(&dir) {
+            Ok(dir)
+        } else {
+            Err(EmbeddedError::NotInstalled)
+        };
     }
-    if let Some(path) = std::env::var_os("PATH") {
-        if let Some(dir) = std::env::split_paths(&path).find(|d| complete(d)) {
-            return Ok(dir);
-        }
+    if let Some(path) = std::env::var_os("PATH")
+        && let Some(dir) = std::env::split_paths(&path).find(|d| complete(d))
+    {
+        return Ok(dir);
     }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
@@ -277,5 +385,8 @@ fn find_binaries() -> Result<PathBuf, EmbeddedError> {
         .filter(|(_, dir)| complete(dir))
         .collect();
     versions.sort();
-    versions.pop().map(|(_, dir)| dir).ok_or(EmbeddedError::NotInstalled)
+    versions
+        .pop()
+        .map(|(_, dir)| dir)
+        .ok_or(EmbeddedError::NotInstalled)
 }

@@ -10,8 +10,12 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-static COMMON: LazyLock<HashSet<&'static str>> =
-    LazyLock::new(|| include_str!("../../data/common-passwords.txt").lines().filter(|l| !l.is_empty()).collect());
+static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("../../data/common-passwords.txt")
+        .lines()
+        .filter(|l| !l.is_empty())
+        .collect()
+});
 
 pub const MIN_CHARS: usize = 12;
 pub const MAX_CHARS: usize = 128;
@@ -46,10 +50,13 @@ fn is_common(lower: &str) -> bool {
     }
     // A listed password said twice or more is no stronger than once.
     let chars: Vec<char> = lower.chars().collect();
-    (1..=chars.len() / 2).filter(|len| chars.len() % len == 0).any(|len| {
-        let unit = &chars[..len];
-        chars.chunks(len).all(|c| c == unit) && COMMON.contains(unit.iter().collect::<String>().as_str())
-    })
+    (1..=chars.len() / 2)
+        .filter(|len| chars.len().is_multiple_of(*len))
+        .any(|len| {
+            let unit = &chars[..len];
+            chars.chunks(len).all(|c| c == unit)
+                && COMMON.contains(unit.iter().collect::<String>().as_str())
+        })
 }
 
 #[cfg(test)]
@@ -58,24 +65,54 @@ mod tests {
 
     #[test]
     fn length_is_counted_in_characters() {
-        assert_eq!(check_password("elevenchars"), Err(PasswordProblem::TooShort));
-        assert_eq!(check_password("长城长江黄河泰山黄山华山"), Ok(()), "12 characters, 36 bytes");
+        assert_eq!(
+            check_password("elevenchars"),
+            Err(PasswordProblem::TooShort)
+        );
+        assert_eq!(
+            check_password("长城长江黄河泰山黄山华山"),
+            Ok(()),
+            "12 characters, 36 bytes"
+        );
         assert_eq!(check_password(&"长".repeat(128)), Ok(()));
-        assert_eq!(check_password(&"长".repeat(129)), Err(PasswordProblem::TooLong));
+        assert_eq!(
+            check_password(&"长".repeat(129)),
+            Err(PasswordProblem::TooLong)
+        );
     }
 
     #[test]
     fn common_passwords_are_refused_whatever_their_case() {
-        assert!(COMMON.len() >= 29_000, "the shipped list is loaded: {}", COMMON.len());
-        assert_eq!(check_password("qwerty123456"), Err(PasswordProblem::TooCommon));
-        assert_eq!(check_password("1QAZ2WSX3EDC"), Err(PasswordProblem::TooCommon));
-        assert_eq!(check_password("passwordpassword"), Err(PasswordProblem::TooCommon));
-        assert_eq!(check_password("123456123456"), Err(PasswordProblem::TooCommon));
+        assert!(
+            COMMON.len() >= 29_000,
+            "the shipped list is loaded: {}",
+            COMMON.len()
+        );
+        assert_eq!(
+            check_password("qwerty123456"),
+            Err(PasswordProblem::TooCommon)
+        );
+        assert_eq!(
+            check_password("1QAZ2WSX3EDC"),
+            Err(PasswordProblem::TooCommon)
+        );
+        assert_eq!(
+            check_password("passwordpassword"),
+            Err(PasswordProblem::TooCommon)
+        );
+        assert_eq!(
+            check_password("123456123456"),
+            Err(PasswordProblem::TooCommon)
+        );
     }
 
     #[test]
     fn spaces_are_kept_and_count() {
         assert_eq!(check_password(" correct horse "), Ok(()));
-        assert_eq!(check_password("  qwerty123456  "), Ok(()), "not trimmed, so not the listed one");
+        assert_eq!(
+            check_password("  qwerty123456  "),
+            Ok(()),
+            "not trimmed, so not the listed one"
+        );
     }
 }

@@ -1,5 +1,7 @@
 //! HTTP: one module per resource, the error mapping, and the route table.
 
+pub mod audit;
+pub mod audit_lookup;
 pub mod auth;
 pub mod catalog;
 pub mod draft_reads;
@@ -34,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::redirect("/docs", "/docs/"))
     .service(
         web::scope("/api/v1")
+            .configure(audit::routes)
             .service(resource("/auth/login").route(web::post().to(auth::login)))
             .service(resource("/auth/refresh").route(web::post().to(auth::refresh)))
             .service(resource("/auth/logout").route(web::post().to(auth::logout)))

@@ -3,6 +3,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::http::{audit, audit_lookup};
 use crate::http::{
     auth, catalog, draft_reads, draft_views, drafts, error, health, pagination, users,
 };
@@ -17,6 +18,7 @@ use crate::http::{
     ),
     paths(
         health::healthz, health::readyz,
+        audit::events, audit::export, audit::verify, audit_lookup::lookup,
         auth::login, auth::refresh, auth::logout, auth::me, auth::change_password,
         users::create, users::list, users::get, users::update, users::reset_password,
         users::list_grants, users::create_grant, users::delete_grant,
@@ -38,6 +40,7 @@ use crate::http::{
         (name = "users", description = "Accounts and grants (admin)"),
         (name = "catalog", description = "Departments, channels and workflows"),
         (name = "drafts", description = "Drafts (稿件) and the six-stage sign-off (三审三校)"),
+        (name = "audit", description = "The tamper-evident trail, for auditors (auditor only; every call is recorded)"),
         (name = "operations", description = "Health and readiness"),
     )
 )]
