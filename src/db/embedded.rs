@@ -234,10 +234,9 @@ impl Cluster {
             .lines()
             .next()
             .and_then(|l| l.trim().parse::<u32>().ok());
-        let comm = pid.and_then(|p| std::fs::read_to_string(format!("/proc/{p}/comm")).ok());
-        let is_postgres = comm.is_some_and(|c| matches!(c.trim(), "postgres" | "postmaster"));
+        let is_postgres = pid.is_some_and(live_postgres);
         if !is_postgres {
-            std::fs::remove_file(&pidfile).map_err(io("removing a stale postmaster.pid"))?;
+            self.clear_stale_locks()?;
             return Ok(false);
         }
         let socket = self.socket_dir.display().to_string();
@@ -257,6 +256,43 @@ impl Cluster {
                 ),
             })
         }
+    }
+
+    /// After a postmaster died without cleaning up: wait for its children to
+    /// notice and exit (they still hold the data directory), then remove the
+    /// lock files that name it.
+    fn clear_stale_locks(&self) -> Result<(), EmbeddedError> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while self.orphans_remain() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        for lock in [
+            self.pgdata.join("postmaster.pid"),
+            self.socket_dir.join(".s.PGSQL.5432.lock"),
+            self.socket_dir.join(".s.PGSQL.5432"),
+        ] {
+            match std::fs::remove_file(&lock) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(io(format!("removing stale {}", lock.display()))(e));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Live postgres processes still working in our data directory.
+    fn orphans_remain(&self) -> bool {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return false;
+        };
+        entries.flatten().any(|e| {
+            let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                return false;
+            };
+            std::fs::read_link(e.path().join("cwd")).is_ok_and(|cwd| cwd == self.pgdata)
+                && live_postgres(pid)
+        })
     }
 
     fn start_server(&self, settings: &[(&str, &str)]) -> Result<(), EmbeddedError> {
@@ -310,6 +346,21 @@ impl Cluster {
         cmd.output()
             .map_err(io(format!("running {}", program.display())))
     }
+}
+
+/// A live (not zombie) process named postgres. A killed postmaster whose
+/// parent never reaps it lingers as a zombie with its name intact.
+fn live_postgres(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // "pid (comm) state ...": comm may hold spaces, so split at the last ')'.
+    let Some((head, tail)) = stat.rsplit_once(')') else {
+        return false;
+    };
+    let name = head.split_once('(').map(|(_, n)| n).unwrap_or_default();
+    let state = tail.split_whitespace().next().unwrap_or("Z");
+    matches!(name, "postgres" | "postmaster") && !matches!(state, "Z" | "X")
 }
 
 fn output_text(out: &Output) -> String {
