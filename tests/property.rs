@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use common::User;
 use common::newsroom::{CHECKS, Newsroom, STAGES};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use proptest::test_runner::{Config, TestRunner};
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -58,13 +58,13 @@ type Step = (usize, u8, usize, bool, bool);
 fn steps() -> impl Strategy<Value = Vec<Step>> {
     prop::collection::vec(
         (
-            0usize..16,
+            0usize..24,
             0u8..40,
             0usize..9,
             prop::bool::weighted(0.85),
             prop::bool::weighted(0.85),
         ),
-        20..80,
+        40..100,
     )
 }
 
@@ -75,9 +75,14 @@ async fn step(c: &Cast, id: Uuid, (who, what, stage_i, fresh, full): Step) -> u1
     } else {
         "e".repeat(64)
     };
-    let stage = STAGES
-        .get(stage_i)
-        .copied()
+    // Mostly the current stage, sometimes another (a stage_mismatch); always
+    // the current one for the focused actor.
+    let random_stage = if stage_i < 3 && who < c.people.len() {
+        STAGES.get(stage_i * 2).copied()
+    } else {
+        None
+    };
+    let stage = random_stage
         .or(d["current_stage"].as_str())
         .unwrap_or("review_1");
     // Past the cast's size: whoever signs the current stage, to make progress likely.
@@ -86,6 +91,14 @@ async fn step(c: &Cast, id: Uuid, (who, what, stage_i, fresh, full): Step) -> u1
         .get(who)
         .map_or_else(|| c.n.signer(stage), |(u, _)| u);
     let checks: &[&str] = if full { &CHECKS } else { &CHECKS[..2] };
+    // The focused actor (past the cast's size) moves a draft or returned
+    // draft on by submitting it; otherwise runs would rarely get anywhere.
+    let editable = matches!(d["status"].as_str(), Some("draft" | "returned"));
+    let what = if who >= c.people.len() && editable && (3..=25).contains(&what) {
+        1
+    } else {
+        what
+    };
     let (method, path, body) = match what {
         0 => {
             let res = c
@@ -245,9 +258,9 @@ async fn random_action_sequences_never_break_invariant_1() {
         panic!("{e}");
     }
     let reached = reached.into_inner();
-    eprintln!("{reached} of 16 random runs reached publishable");
+    eprintln!("{reached} of 12 random runs reached publishable");
     assert!(
-        reached >= 1,
+        reached >= 3,
         "no random run reached publishable: the property went untested"
     );
 }
