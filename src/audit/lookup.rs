@@ -1,0 +1,157 @@
+//! "Is this text, seen live, the text that was approved?": every revision
+//! with a given content_hash, with its draft's status, sign-offs and events.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde_json::Map;
+use uuid::Uuid;
+
+use crate::audit::access;
+use crate::audit::chain::AuditEvent;
+use crate::audit::query::{self, EventFilter, Window};
+use crate::auth::AuthUser;
+use crate::db::connect;
+use crate::db::drafts::{SignoffRow, signoffs_of};
+use crate::db::schema::{drafts, revisions};
+use crate::domain::content::Content;
+use crate::domain::content_hash::ContentHash;
+use crate::domain::vocabulary::Status;
+use crate::http::error::ApiError;
+use crate::state::AppState;
+
+/// At most this many revisions are returned: identical text in more drafts
+/// than this is not a question an auditor asks of one page.
+pub const MAX_MATCHES: i64 = 100;
+/// Events shown per draft; the rest are a cursor away on `/audit/events`.
+pub const EVENTS_PER_DRAFT: i64 = 200;
+
+/// What the auditor holds: the hash, or the text itself to hash.
+#[derive(Debug, Clone)]
+pub enum LookupBy {
+    Hash(ContentHash),
+    Content { channel: String, content: Content },
+}
+
+impl LookupBy {
+    pub fn hash(&self) -> ContentHash {
+        match self {
+            LookupBy::Hash(h) => h.clone(),
+            LookupBy::Content { channel, content } => ContentHash::of(channel, content),
+        }
+    }
+}
+
+/// One revision carrying the content, and its draft as it stands now.
+#[derive(Debug, Queryable)]
+pub struct Hit {
+    pub draft_id: Uuid,
+    pub revision: i32,
+    pub title: String,
+    pub channel: String,
+    pub status: String,
+    /// The draft's current revision number.
+    pub current_revision: i32,
+    pub published_url: Option<String>,
+}
+
+impl Hit {
+    /// Content cannot change once a draft is publishable, so a published
+    /// (or later retracted) draft's current revision is the one that went live.
+    pub fn was_published(&self) -> bool {
+        let live = [Status::Published.as_str(), Status::Retracted.as_str()];
+        live.contains(&self.status.as_str()) && self.current_revision == self.revision
+    }
+}
+
+#[derive(Debug)]
+pub struct Match {
+    pub hit: Hit,
+    /// Every sign-off of that revision, with the signer's username.
+    pub signoffs: Vec<(SignoffRow, String)>,
+    /// The draft's first events in chain order.
+    pub events: Vec<AuditEvent>,
+    /// Whether the draft has more events than `events` holds.
+    pub more_events: bool,
+}
+
+#[derive(Debug)]
+pub struct Lookup {
+    pub content_hash: ContentHash,
+    pub matches: Vec<Match>,
+    pub truncated: bool,
+}
+
+/// Finds the matches, then records the lookup (hash and count, never the
+/// text) before returning them.
+pub async fn lookup(
+    state: &AppState,
+    auditor: &AuthUser,
+    by: &LookupBy,
+) -> Result<Lookup, ApiError> {
+    let content_hash = by.hash();
+    let mut conn = connect(&state.pool).await?;
+    let mut hits = hits(&mut conn, content_hash.as_str()).await?;
+    let truncated = hits.len() as i64 > MAX_MATCHES;
+    hits.truncate(MAX_MATCHES as usize);
+    let mut matches = Vec::with_capacity(hits.len());
+    for hit in hits {
+        matches.push(complete(&mut conn, hit).await?);
+    }
+    drop(conn);
+    let mut detail = Map::new();
+    let shape = match by {
+        LookupBy::Hash(_) => "content_hash",
+        LookupBy::Content { .. } => "content",
+    };
+    detail.insert("by".into(), shape.into());
+    detail.insert("content_hash".into(), content_hash.as_str().into());
+    detail.insert("matches".into(), matches.len().into());
+    access::record(state, auditor, "audit_lookup", detail).await?;
+    Ok(Lookup {
+        content_hash,
+        matches,
+        truncated,
+    })
+}
+
+/// Revisions with the hash (through `revisions_by_hash`), oldest first;
+/// one more than the cap, to tell whether there are more.
+async fn hits(conn: &mut AsyncPgConnection, hash: &str) -> QueryResult<Vec<Hit>> {
+    revisions::table
+        .inner_join(drafts::table.on(drafts::id.eq(revisions::draft_id)))
+        .filter(revisions::content_hash.eq(hash))
+        .order((
+            revisions::created_at.asc(),
+            revisions::draft_id.asc(),
+            revisions::number.asc(),
+        ))
+        .select((
+            revisions::draft_id,
+            revisions::number,
+            revisions::title,
+            drafts::channel,
+            drafts::status,
+            drafts::revision,
+            drafts::published_url,
+        ))
+        .limit(MAX_MATCHES + 1)
+        .load(conn)
+        .await
+}
+
+async fn complete(conn: &mut AsyncPgConnection, hit: Hit) -> QueryResult<Match> {
+    let signoffs = signoffs_of(conn, hit.draft_id, hit.revision).await?;
+    let filter = EventFilter {
+        draft_id: Some(hit.draft_id),
+        ..EventFilter::default()
+    };
+    let mut events = query::page(conn, &filter, Window::default(), EVENTS_PER_DRAFT + 1).await?;
+    let more_events = events.len() as i64 > EVENTS_PER_DRAFT;
+    events.truncate(EVENTS_PER_DRAFT as usize);
+    Ok(Match {
+        hit,
+        signoffs,
+        events,
+        more_events,
+    })
+}

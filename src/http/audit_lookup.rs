@@ -1,0 +1,202 @@
+//! POST /audit/lookup (auditor only): which drafts carry this text, and was
+//! it the text that was approved and published?
+
+use actix_web::web;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::audit::chain::AuditEvent;
+use crate::audit::lookup::{self, Lookup, LookupBy, Match};
+use crate::auth::AuthUser;
+use crate::domain::content::Content;
+use crate::domain::content_hash::ContentHash;
+use crate::domain::vocabulary::{Role, Status};
+use crate::http::draft_views::SignoffView;
+use crate::http::error::{ApiError, FieldProblem, Problem};
+use crate::http::json::ApiJson;
+use crate::http::pagination;
+use crate::state::AppState;
+
+/// Either `{content_hash}` or `{channel, title, summary?, body, format}`:
+/// the hash, or the text seen live, to be hashed as SPEC §1 says.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"channel": "wechat_official", "title": "关于开展2026年度安全生产检查的通知",
+    "summary": "", "body": "各科室：……", "format": "html"}))]
+pub struct LookupRequest {
+    /// 64 lowercase hex digits.
+    pub content_hash: Option<String>,
+    #[schema(example = "wechat_official")]
+    pub channel: Option<String>,
+    pub title: Option<String>,
+    /// Default "".
+    pub summary: Option<String>,
+    pub body: Option<String>,
+    /// `html`, `markdown` or `text`.
+    pub format: Option<String>,
+}
+
+impl LookupRequest {
+    /// One shape or the other: a hash with text, or neither, is malformed;
+    /// text that breaks SPEC §1's rules could never have been a revision (422).
+    fn parse(self) -> Result<LookupBy, ApiError> {
+        let LookupRequest {
+            content_hash,
+            channel,
+            title,
+            summary,
+            body,
+            format,
+        } = self;
+        let any_content = channel.is_some()
+            || title.is_some()
+            || summary.is_some()
+            || body.is_some()
+            || format.is_some();
+        if let Some(hash) = content_hash {
+            if any_content {
+                return Err(ApiError::Malformed(
+                    "give either content_hash or the content (channel, title, summary, body, format), not both".into(),
+                ));
+            }
+            return ContentHash::parse(&hash)
+                .map(LookupBy::Hash)
+                .ok_or_else(|| {
+                    ApiError::validation("content_hash", "must be 64 lowercase hex digits")
+                });
+        }
+        let (Some(channel), Some(title), Some(body), Some(format)) = (channel, title, body, format)
+        else {
+            return Err(ApiError::Malformed(
+                "give content_hash, or channel, title, body, format (and summary, default \"\")"
+                    .into(),
+            ));
+        };
+        let mut problems = Vec::new();
+        if channel.is_empty() || channel.contains('\0') {
+            problems.push(FieldProblem::new("channel", "must be a channel code"));
+        }
+        let content = Content::parse(title, summary, body, &format).map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| FieldProblem::new(e.field, e.message))
+                .collect::<Vec<_>>()
+        });
+        match content {
+            Ok(content) if problems.is_empty() => Ok(LookupBy::Content { channel, content }),
+            Ok(_) => Err(ApiError::Validation(problems)),
+            Err(more) => {
+                problems.extend(more);
+                Err(ApiError::Validation(problems))
+            }
+        }
+    }
+}
+
+/// One revision with the content.
+#[derive(Serialize, ToSchema)]
+pub struct LookupMatchView {
+    pub draft_id: Uuid,
+    /// The revision with this content.
+    #[schema(example = 2)]
+    pub revision: i32,
+    /// The draft's status now.
+    pub status: Status,
+    #[schema(example = "wechat_official")]
+    pub channel: String,
+    /// The revision's title.
+    pub title: String,
+    /// Whether this revision is the draft's current one.
+    pub current: bool,
+    /// Whether this revision is the one that was published (also when since retracted).
+    pub published: bool,
+    pub published_url: Option<String>,
+    /// Every sign-off of this revision, oldest first, in every round.
+    pub signoffs: Vec<SignoffView>,
+    /// The draft's events in chain order (its trail), at most 200.
+    pub events: Vec<AuditEvent>,
+    /// When the draft has more events: the cursor for `GET /audit/events?draft_id=…`.
+    pub events_next_cursor: Option<String>,
+    /// The full approval sheet.
+    #[schema(example = "/api/v1/drafts/5b0c…/trail")]
+    pub trail: String,
+}
+
+impl From<Match> for LookupMatchView {
+    fn from(m: Match) -> Self {
+        let hit = &m.hit;
+        let events_next_cursor = m
+            .more_events
+            .then(|| {
+                m.events
+                    .last()
+                    .map(|e| pagination::encode_seq_cursor(e.seq))
+            })
+            .flatten();
+        LookupMatchView {
+            draft_id: hit.draft_id,
+            revision: hit.revision,
+            // The CHECK constraint admits only the seven statuses.
+            status: Status::parse(&hit.status).unwrap_or(Status::Draft),
+            channel: hit.channel.clone(),
+            title: hit.title.clone(),
+            current: hit.current_revision == hit.revision,
+            published: hit.was_published(),
+            published_url: hit.published_url.clone(),
+            trail: format!("/api/v1/drafts/{}/trail", hit.draft_id),
+            signoffs: m
+                .signoffs
+                .into_iter()
+                .map(|(row, signer)| SignoffView::new(row, signer))
+                .collect(),
+            events: m.events,
+            events_next_cursor,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LookupView {
+    /// The hash looked up (computed, when content was sent).
+    pub content_hash: String,
+    /// Oldest revision first; empty when no draft ever held this content.
+    pub matches: Vec<LookupMatchView>,
+    /// More than 100 revisions matched; only the first 100 are listed.
+    pub truncated: bool,
+}
+
+impl From<Lookup> for LookupView {
+    fn from(l: Lookup) -> Self {
+        LookupView {
+            content_hash: l.content_hash.to_string(),
+            matches: l.matches.into_iter().map(LookupMatchView::from).collect(),
+            truncated: l.truncated,
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/audit/lookup", operation_id = "audit_lookup", tag = "audit", security(("bearer" = [])), request_body = LookupRequest,
+    description = "Requires `auditor`. \"Is this text, seen live, the text that was approved?\" Every revision \
+        with the content_hash, its draft's status, the revision's sign-offs and the draft's events. \
+        Recorded as an `audit_lookup` event (the hash and the number of matches, never the text).",
+    responses(
+        (status = 200, body = LookupView),
+        (status = 400, description = "Neither or both shapes, or bad JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed hash, or content no revision could have", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn lookup(
+    state: web::Data<AppState>,
+    auditor: AuthUser,
+    body: ApiJson<LookupRequest>,
+) -> Result<web::Json<LookupView>, ApiError> {
+    auditor.require(Role::Auditor)?;
+    let by = body.0.parse()?;
+    let found = lookup::lookup(&state, &auditor, &by).await?;
+    Ok(web::Json(found.into()))
+}
