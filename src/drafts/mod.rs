@@ -3,7 +3,6 @@
 pub mod actions;
 pub mod facts;
 pub mod reads;
-pub mod trail;
 
 use crate::domain::workflow::Refusal;
 use crate::http::error::{ApiError, FieldProblem};

@@ -9,11 +9,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::audit::chain::AuditEvent;
+use crate::audit::query::{self, EventFilter, Window};
 use crate::auth::AuthUser;
 use crate::db::{connect, draft_lists, drafts};
 use crate::domain::content::Remark;
 use crate::domain::vocabulary::{Check, Decision, Format, Role, Stage};
-use crate::drafts::{actions, reads, trail};
+use crate::drafts::{actions, reads};
 use crate::http::draft_views::{CommentView, DraftSummary, RevisionView, WorkflowRef};
 use crate::http::error::{ApiError, FieldProblem, Problem};
 use crate::http::json::ApiJson;
@@ -290,6 +291,9 @@ pub async fn tasks(
     Ok(web::Json(Page { items, next_cursor }))
 }
 
+/// The most events an approval sheet shows; `/audit/events?draft_id=` pages through more.
+const TRAIL_EVENTS: i64 = 10_000;
+
 /// One row of the approval sheet: a stage, and who signed it off.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TrailStage {
@@ -331,7 +335,11 @@ pub async fn trail(
 ) -> Result<web::Json<TrailView>, ApiError> {
     let mut conn = connect(&state.pool).await?;
     let loaded = reads::visible(&mut conn, &user, *id).await?;
-    let events = trail::events_of(&mut conn, *id, 10_000).await?;
+    let filter = EventFilter {
+        draft_id: Some(*id),
+        ..EventFilter::default()
+    };
+    let events = query::page(&mut conn, &filter, Window::default(), TRAIL_EVENTS).await?;
     let round = loaded.row.round;
     let stages = loaded
         .facts
