@@ -28,6 +28,10 @@ fn free_port() -> u16 {
 }
 
 fn start(data: &Path, extra: &[(&str, &str)]) -> Server {
+    start_logging(data, extra, Stdio::null())
+}
+
+fn start_logging(data: &Path, extra: &[(&str, &str)], stderr: Stdio) -> Server {
     let port = free_port();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sanshen"));
     cmd.env_clear()
@@ -35,7 +39,7 @@ fn start(data: &Path, extra: &[(&str, &str)]) -> Server {
         .env("SANSHEN_DATA_DIR", data)
         .env("SANSHEN_BIND", format!("127.0.0.1:{port}"))
         .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        .stderr(stderr);
     for (k, v) in extra {
         cmd.env(k, v);
     }
@@ -182,6 +186,42 @@ fn the_embedded_cluster_starts_stops_persists_and_recovers() {
     );
     assert!(postmaster_pid(&data).is_none());
     let _ = std::fs::remove_dir_all(data.parent().unwrap());
+}
+
+#[test]
+fn logs_carry_request_ids_and_never_passwords_or_tokens() {
+    let dir = scratch();
+    let log_path = dir.join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let password = "a-logged-nowhere-passphrase";
+    let mut server = start_logging(
+        &dir.join("data"),
+        &[("SANSHEN_ADMIN_PASSWORD", password), ("RUST_LOG", "debug")],
+        Stdio::from(log),
+    );
+    wait_ready(&mut server);
+    let token = login(&server, password).unwrap();
+    let client = reqwest::blocking::Client::new();
+    let me = client
+        .get(format!("{}/api/v1/me", server.base))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    let request_id = me.headers()["x-request-id"].to_str().unwrap().to_string();
+    client
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"username": "admin", "password": "a-wrong-passphrase-123"}))
+        .send()
+        .unwrap();
+    terminate(server);
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    assert!(logs.contains(&request_id), "the request id is in the logs");
+    for secret in [password, "a-wrong-passphrase-123", token.as_str()] {
+        assert!(!logs.contains(secret), "a secret leaked into the logs");
+    }
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(!logs.contains(signature));
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
