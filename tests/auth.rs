@@ -695,12 +695,15 @@ async fn every_client_mistake_is_a_clear_problem() {
         "not_found",
     )
     .await;
-    assert_problem(
-        app.call(Method::DELETE, "/auth/login", None, None).await,
-        405,
-        "method_not_allowed",
-    )
-    .await;
+    let wrong_method = app.call(Method::DELETE, "/auth/login", None, None).await;
+    assert_eq!(
+        wrong_method.headers()["allow"],
+        "POST",
+        "RFC 9110: a 405 says what is allowed"
+    );
+    assert_problem(wrong_method, 405, "method_not_allowed").await;
+    let wrong_method = app.call(Method::PUT, "/users", None, None).await;
+    assert_eq!(wrong_method.headers()["allow"], "GET, POST");
     let admin = app.admin().await;
     assert_problem(
         app.get("/users/not-a-uuid", &admin.token).await,

@@ -22,10 +22,10 @@ use crate::state::AppState;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use crate::http::audit_lookup;
     use crate::http::resource;
-    cfg.service(resource("/audit/events").route(web::get().to(events)))
-        .service(resource("/audit/export").route(web::get().to(export)))
-        .service(resource("/audit/verify").route(web::get().to(verify)))
-        .service(resource("/audit/lookup").route(web::post().to(audit_lookup::lookup)));
+    cfg.service(resource("/audit/events", "GET").route(web::get().to(events)))
+        .service(resource("/audit/export", "GET").route(web::get().to(export)))
+        .service(resource("/audit/verify", "GET").route(web::get().to(verify)))
+        .service(resource("/audit/lookup", "POST").route(web::post().to(audit_lookup::lookup)));
 }
 
 /// A page of events and the cursor for the next one (null on the last page).
@@ -60,10 +60,13 @@ pub struct EventsQuery {
     /// Only events with this action, e.g. `department_created`.
     pub action: Option<String>,
     /// RFC 3339; events at or after this time.
+    #[param(value_type = Option<String>, format = DateTime)]
     pub since: Option<String>,
     /// RFC 3339; events before this time.
+    #[param(value_type = Option<String>, format = DateTime)]
     pub until: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -122,10 +125,13 @@ pub async fn events(
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `ndjson` (the default) or `csv`.
+    #[param(pattern = "^(ndjson|csv)$")]
     pub format: Option<String>,
     /// RFC 3339; events at or after this time.
+    #[param(value_type = Option<String>, format = DateTime)]
     pub since: Option<String>,
     /// RFC 3339; events before this time.
+    #[param(value_type = Option<String>, format = DateTime)]
     pub until: Option<String>,
 }
 

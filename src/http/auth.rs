@@ -133,7 +133,11 @@ pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<web::Json<
 pub struct ChangePasswordRequest {
     pub current_password: String,
     /// 12–128 characters, taken exactly as sent; not a common password.
-    #[schema(example = "春眠不觉晓处处闻啼鸟")]
+    #[schema(
+        example = "春眠不觉晓处处闻啼鸟夜来风雨声",
+        min_length = 12,
+        max_length = 128
+    )]
     pub new_password: String,
 }
 

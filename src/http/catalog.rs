@@ -41,10 +41,10 @@ impl From<DepartmentRow> for DepartmentView {
 #[serde(deny_unknown_fields)]
 pub struct CodeAndName {
     /// 1–32 of a–z 0–9 _ -
-    #[schema(example = "news")]
+    #[schema(example = "news", pattern = "^[a-z0-9_-]{1,32}$")]
     pub code: String,
     /// 1–200 characters.
-    #[schema(example = "新闻科")]
+    #[schema(example = "新闻科", min_length = 1, max_length = 200)]
     pub name: String,
 }
 
@@ -202,7 +202,7 @@ pub async fn get_workflow(
 #[serde(deny_unknown_fields)]
 pub struct WorkflowRequest {
     /// A permutation of the six stages.
-    #[schema(example = json!(["review_1","proofread_1","review_2","proofread_2","review_3","proofread_3"]))]
+    #[schema(value_type = Vec<Stage>, min_items = 6, max_items = 6, example = json!(["review_1","proofread_1","review_2","proofread_2","review_3","proofread_3"]))]
     pub stages: Vec<String>,
 }
 

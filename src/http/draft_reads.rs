@@ -102,8 +102,10 @@ pub async fn revision(
 #[into_params(parameter_in = Query)]
 pub struct DiffQuery {
     /// Revision number to compare from.
+    #[param(minimum = 1)]
     pub from: i32,
     /// Revision number to compare to.
+    #[param(minimum = 1)]
     pub to: i32,
 }
 
@@ -231,7 +233,11 @@ pub async fn comments(
 #[serde(deny_unknown_fields)]
 pub struct CommentRequest {
     /// 1–2000 characters.
-    #[schema(example = "第三段数据请再核对一次来源。")]
+    #[schema(
+        example = "第三段数据请再核对一次来源。",
+        min_length = 1,
+        max_length = 2000
+    )]
     pub body: String,
 }
 

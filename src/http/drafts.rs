@@ -10,7 +10,7 @@ use crate::auth::AuthUser;
 use crate::db::connect;
 use crate::domain::content::{Content, FieldError, Remark};
 use crate::domain::content_hash::ContentHash;
-use crate::domain::vocabulary::{Check, RiskLevel, Stage};
+use crate::domain::vocabulary::{Check, Format, RiskLevel, Stage, Status};
 use crate::drafts::actions::{self, Command};
 use crate::drafts::reads;
 use crate::http::draft_views::{DraftSummary, DraftView};
@@ -58,22 +58,29 @@ pub async fn respond(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDraftRequest {
-    #[schema(example = "wechat_official")]
+    #[schema(example = "wechat_official", pattern = "^[a-z0-9_-]{1,32}$")]
     pub channel: String,
     /// 1–200 characters.
-    #[schema(example = "关于开展2026年度安全生产检查的通知")]
+    #[schema(
+        example = "关于开展2026年度安全生产检查的通知",
+        min_length = 1,
+        max_length = 200
+    )]
     pub title: String,
     /// 1–200 000 characters.
-    #[schema(example = "各科室：\n根据上级部署，现就开展年度安全生产检查通知如下……")]
+    #[schema(
+        example = "各科室：\n根据上级部署，现就开展年度安全生产检查通知如下……",
+        min_length = 1,
+        max_length = 200000
+    )]
     pub body: String,
-    /// html, markdown or text.
-    #[schema(example = "markdown")]
+    #[schema(value_type = Format, example = "markdown")]
     pub format: String,
     /// 0–120 characters (WeChat's digest limit); default "".
-    #[schema(example = "各科室于12月15日前完成自查")]
+    #[schema(example = "各科室于12月15日前完成自查", max_length = 120)]
     pub summary: Option<String>,
     /// normal (普通, default), important (重要) or sensitive (敏感).
-    #[schema(example = "important")]
+    #[schema(value_type = Option<RiskLevel>, example = "important")]
     pub risk_level: Option<String>,
 }
 
@@ -128,14 +135,18 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DraftListQuery {
-    /// draft, in_review, returned, publishable, published, withdrawn, retracted
+    #[param(value_type = Option<Status>)]
     pub status: Option<String>,
+    #[param(pattern = "^[a-z0-9_-]{1,32}$")]
     pub channel: Option<String>,
     pub author_id: Option<Uuid>,
     /// The current stage (drafts in review).
+    #[param(value_type = Option<Stage>)]
     pub stage: Option<String>,
+    #[param(value_type = Option<RiskLevel>)]
     pub risk_level: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -191,13 +202,21 @@ pub async fn get(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContentRequest {
-    #[schema(example = "关于开展2026年度安全生产检查的通知（修订）")]
+    #[schema(
+        example = "关于开展2026年度安全生产检查的通知（修订）",
+        min_length = 1,
+        max_length = 200
+    )]
     pub title: String,
-    #[schema(example = "各科室：\n根据上级部署，现就开展年度安全生产检查通知如下……")]
+    #[schema(
+        example = "各科室：\n根据上级部署，现就开展年度安全生产检查通知如下……",
+        min_length = 1,
+        max_length = 200000
+    )]
     pub body: String,
-    #[schema(example = "markdown")]
+    #[schema(value_type = Format, example = "markdown")]
     pub format: String,
-    #[schema(example = "各科室于12月20日前完成自查")]
+    #[schema(example = "各科室于12月20日前完成自查", max_length = 120)]
     pub summary: Option<String>,
 }
 
@@ -246,38 +265,54 @@ pub async fn edit(
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
     /// The content_hash the author submits.
+    #[schema(
+        pattern = "^[0-9a-f]{64}$",
+        example = "3f8a2c0e9b7d4f61a5c3e2d1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1"
+    )]
     pub content_hash: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveRequest {
-    #[schema(example = "review_1")]
+    #[schema(value_type = Stage, example = "review_1")]
     pub stage: String,
     /// The content_hash the signer read.
+    #[schema(
+        pattern = "^[0-9a-f]{64}$",
+        example = "3f8a2c0e9b7d4f61a5c3e2d1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1"
+    )]
     pub content_hash: String,
-    #[schema(example = "同意。")]
+    #[schema(example = "同意。", min_length = 1, max_length = 2000)]
     pub comment: Option<String>,
     /// Required on review stages: all six of political, legal, policy, secrecy, language, public_opinion.
-    #[schema(example = json!(["political","legal","policy","secrecy","language","public_opinion"]))]
+    #[schema(value_type = Option<Vec<Check>>, example = json!(["political","legal","policy","secrecy","language","public_opinion"]))]
     pub checks: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnRequest {
-    #[schema(example = "review_2")]
+    #[schema(value_type = Stage, example = "review_2")]
     pub stage: String,
+    #[schema(
+        pattern = "^[0-9a-f]{64}$",
+        example = "3f8a2c0e9b7d4f61a5c3e2d1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1"
+    )]
     pub content_hash: String,
     /// Why it goes back (required).
-    #[schema(example = "第二段引用的数据口径与统计局公布不一致，请核实。")]
+    #[schema(
+        example = "第二段引用的数据口径与统计局公布不一致，请核实。",
+        min_length = 1,
+        max_length = 2000
+    )]
     pub reason: String,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawRequest {
-    #[schema(example = "活动取消，撤稿。")]
+    #[schema(example = "活动取消，撤稿。", min_length = 1, max_length = 2000)]
     pub reason: Option<String>,
 }
 
@@ -285,15 +320,28 @@ pub struct WithdrawRequest {
 #[serde(deny_unknown_fields)]
 pub struct PublishRequest {
     /// The content_hash being published: it must be the approved one.
+    #[schema(
+        pattern = "^[0-9a-f]{64}$",
+        example = "3f8a2c0e9b7d4f61a5c3e2d1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1"
+    )]
     pub content_hash: String,
-    #[schema(example = "https://mp.weixin.qq.com/s/abc123")]
+    /// Where it went live (http or https).
+    #[schema(
+        example = "https://mp.weixin.qq.com/s/abc123",
+        pattern = "^https?://",
+        max_length = 2000
+    )]
     pub url: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetractRequest {
-    #[schema(example = "发布后发现错别字，撤回更正。")]
+    #[schema(
+        example = "发布后发现错别字，撤回更正。",
+        min_length = 1,
+        max_length = 2000
+    )]
     pub reason: String,
 }
 

@@ -61,8 +61,9 @@ pub enum ApiError {
     PreconditionRequired,
     #[error("too many failed logins; retry after {0} seconds")]
     TooManyRequests(u64),
-    #[error("method not allowed")]
-    MethodNotAllowed,
+    /// Carries the methods the resource does allow, for the `Allow` header.
+    #[error("method not allowed; this resource allows {0}")]
+    MethodNotAllowed(&'static str),
     #[error("database unreachable")]
     Unavailable,
     /// A fault of ours, never of the client: logged with its cause, shown as 500.
@@ -109,7 +110,7 @@ impl ApiError {
             ApiError::Validation(_) => "validation_failed",
             ApiError::PreconditionRequired => "precondition_required",
             ApiError::TooManyRequests(_) => "too_many_requests",
-            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Unavailable => "unavailable",
             ApiError::Internal(_) => "internal_error",
         }
@@ -133,7 +134,7 @@ impl ApiError {
             ApiError::Validation(_) => "Validation failed",
             ApiError::PreconditionRequired => "Precondition required",
             ApiError::TooManyRequests(_) => "Too many requests",
-            ApiError::MethodNotAllowed => "Method not allowed",
+            ApiError::MethodNotAllowed(_) => "Method not allowed",
             ApiError::Unavailable => "Service unavailable",
             ApiError::Internal(_) => "Internal error",
         }
@@ -184,7 +185,7 @@ impl ResponseError for ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -202,6 +203,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Unauthenticated => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            ApiError::MethodNotAllowed(allow) => {
+                response.insert_header((header::ALLOW, *allow));
             }
             _ => {}
         }

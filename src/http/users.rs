@@ -70,12 +70,16 @@ impl From<GrantRow> for GrantView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
-    #[schema(example = "wang.fang")]
+    #[schema(example = "wang.fang", pattern = "^[A-Za-z0-9_.-]{3,64}$")]
     pub username: String,
-    #[schema(example = "王芳")]
+    #[schema(example = "王芳", min_length = 1, max_length = 200)]
     pub display_name: String,
     /// 12–128 characters, taken exactly as sent; not a common password.
-    #[schema(example = "白日依山尽黄河入海流")]
+    #[schema(
+        example = "白日依山尽黄河入海流欲穷千里目",
+        min_length = 12,
+        max_length = 128
+    )]
     pub password: String,
     pub department_id: Option<Uuid>,
 }
@@ -115,6 +119,7 @@ pub async fn create(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -179,7 +184,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
-    #[schema(example = "王芳（新闻科）")]
+    #[schema(example = "王芳（新闻科）", min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
     /// A department id, or null to clear it; leave out to keep it.
     #[serde(default, deserialize_with = "present")]
@@ -223,7 +228,11 @@ pub async fn update(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetPasswordRequest {
-    #[schema(example = "床前明月光疑是地上霜")]
+    #[schema(
+        example = "床前明月光疑是地上霜举头望明月",
+        min_length = 12,
+        max_length = 128
+    )]
     pub new_password: String,
 }
 
@@ -279,9 +288,9 @@ pub async fn list_grants(
 #[serde(deny_unknown_fields)]
 pub struct CreateGrantRequest {
     /// One of the ten roles.
-    #[schema(example = "review_2")]
+    #[schema(value_type = Role, example = "review_2")]
     pub role: String,
-    #[schema(example = "portal")]
+    #[schema(example = "portal", pattern = "^[a-z0-9_-]{1,32}$")]
     pub channel: Option<String>,
     pub department_id: Option<Uuid>,
 }
