@@ -327,7 +327,7 @@ pub struct TrailView {
     pub events: Vec<AuditEvent>,
 }
 
-#[utoipa::path(get, path = "/api/v1/drafts/{id}/trail", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/drafts/{id}/trail", operation_id = "draft_trail", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = TrailView),
         (status = 401, body = Problem, content_type = "application/problem+json"),

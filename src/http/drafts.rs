@@ -84,10 +84,10 @@ pub struct CreateDraftRequest {
     pub risk_level: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/drafts", tag = "drafts", security(("bearer" = [])), request_body = CreateDraftRequest,
+#[utoipa::path(post, path = "/api/v1/drafts", operation_id = "create_draft", tag = "drafts", security(("bearer" = [])), request_body = CreateDraftRequest,
     description = "Requires `editor` (scoped grants must cover the channel and the author's department). Creates revision 1.",
     responses(
-        (status = 201, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),
+        (status = 201, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("GetDraft" = (operation_id = "get_draft", parameters(("id" = "$response.body#/id")))), ("SubmitDraft" = (operation_id = "submit_draft", parameters(("id" = "$response.body#/id")), request_body = json!({"content_hash": "$response.body#/content_hash"}))), ("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -151,7 +151,7 @@ pub struct DraftListQuery {
     pub cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/drafts", tag = "drafts", security(("bearer" = [])), params(DraftListQuery),
+#[utoipa::path(get, path = "/api/v1/drafts", operation_id = "list_drafts", tag = "drafts", security(("bearer" = [])), params(DraftListQuery),
     description = "Only drafts visible to the caller: their own; those covered by their signing or publisher grants; all for auditors. Admins see none. Newest first.",
     responses(
         (status = 200, body = Page<DraftSummary>),
@@ -183,10 +183,10 @@ pub async fn list(
     Ok(web::Json(Page { items, next_cursor }))
 }
 
-#[utoipa::path(get, path = "/api/v1/drafts/{id}", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/drafts/{id}", operation_id = "get_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     description = "The draft with its current revision, workflow and the sign-offs on the current revision.",
     responses(
-        (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),
+        (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("SubmitDraft" = (operation_id = "submit_draft", parameters(("id" = "$response.body#/id")), request_body = json!({"content_hash": "$response.body#/content_hash"}))), ("ApproveStage" = (operation_id = "approve_stage", parameters(("id" = "$response.body#/id")), request_body = json!({"stage": "$response.body#/current_stage", "content_hash": "$response.body#/content_hash", "checks": ["political", "legal", "policy", "secrecy", "language", "public_opinion"]}))), ("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such draft, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json"),
@@ -220,12 +220,12 @@ pub struct ContentRequest {
     pub summary: Option<String>,
 }
 
-#[utoipa::path(put, path = "/api/v1/drafts/{id}/content", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path),
+#[utoipa::path(put, path = "/api/v1/drafts/{id}/content", operation_id = "edit_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path),
         ("If-Match" = String, Header, description = "\"<content_hash>\" of the revision being replaced")),
     request_body = ContentRequest,
     description = "The author, while `draft` or `returned`: a new revision. Identical content makes none.",
     responses(
-        (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),
+        (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("SubmitDraft" = (operation_id = "submit_draft", parameters(("id" = "$response.body#/id")), request_body = json!({"content_hash": "$response.body#/content_hash"}))))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -389,10 +389,10 @@ async fn perform(
     respond(state, user, id, actix_web::http::StatusCode::OK).await
 }
 
-#[utoipa::path(post, path = "/api/v1/drafts/{id}/submit", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/submit", operation_id = "submit_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = SubmitRequest, description = "The author, from `draft` or `returned`: to `in_review` at the workflow's first stage (a new round).",
     responses(
-        (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),
+        (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("ApproveStage" = (operation_id = "approve_stage", parameters(("id" = "$response.body#/id")), request_body = json!({"stage": "$response.body#/current_stage", "content_hash": "$response.body#/content_hash", "checks": ["political", "legal", "policy", "secrecy", "language", "public_opinion"]}))), ("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "No capability (forbidden) or separation_of_duties", body = Problem, content_type = "application/problem+json"),
@@ -413,10 +413,10 @@ pub async fn submit(
     perform(&state, &user, *id, Command::Submit { content_hash }).await
 }
 
-#[utoipa::path(post, path = "/api/v1/drafts/{id}/approve", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/approve", operation_id = "approve_stage", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = ApproveRequest, description = "An eligible signer of the current stage (not the author, not a signer of another stage of the same kind on this revision), naming the content_hash read. Review stages attest all six checks. The next stage, or `publishable` after the last.",
     responses(
-        (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),
+        (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("ApproveStage" = (operation_id = "approve_stage", parameters(("id" = "$response.body#/id")), request_body = json!({"stage": "$response.body#/current_stage", "content_hash": "$response.body#/content_hash", "checks": ["political", "legal", "policy", "secrecy", "language", "public_opinion"]}))), ("PublishDraft" = (operation_id = "publish_draft", parameters(("id" = "$response.body#/id")), request_body = json!({"content_hash": "$response.body#/content_hash"}))), ("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "No capability (forbidden) or separation_of_duties", body = Problem, content_type = "application/problem+json"),
@@ -443,7 +443,7 @@ pub async fn approve(
     perform(&state, &user, *id, command).await
 }
 
-#[utoipa::path(post, path = "/api/v1/drafts/{id}/return", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/return", operation_id = "return_stage", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = ReturnRequest, description = "An eligible signer of the current stage: back to the author as `returned` (退回), with a reason.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),
@@ -472,8 +472,8 @@ pub async fn return_(
     perform(&state, &user, *id, command).await
 }
 
-#[utoipa::path(post, path = "/api/v1/drafts/{id}/withdraw", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    request_body = WithdrawRequest, description = "The author, from draft, in_review, returned or publishable: `withdrawn` (撤稿), final. The body may be empty.",
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/withdraw", operation_id = "withdraw_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body = Option<WithdrawRequest>, description = "The author, from draft, in_review, returned or publishable: `withdrawn` (撤稿), final. The body may be empty.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -496,10 +496,10 @@ pub async fn withdraw(
     perform(&state, &user, *id, Command::Withdraw { reason }).await
 }
 
-#[utoipa::path(post, path = "/api/v1/drafts/{id}/publish", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/publish", operation_id = "publish_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = PublishRequest, description = "A `publisher` whose grant covers the channel, naming the approved content_hash: `published`.",
     responses(
-        (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),
+        (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "No capability (forbidden) or separation_of_duties", body = Problem, content_type = "application/problem+json"),
@@ -524,7 +524,7 @@ pub async fn publish(
     perform(&state, &user, *id, command).await
 }
 
-#[utoipa::path(post, path = "/api/v1/drafts/{id}/retract", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/retract", operation_id = "retract_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = RetractRequest, description = "A `publisher` whose grant covers the channel: `retracted` (撤回), final, with a reason.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),

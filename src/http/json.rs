@@ -36,8 +36,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     }
 }
 
-/// Like `ApiJson`, but an empty body (with any or no media type) is `T::default()`:
-/// for actions whose fields are all optional, such as withdraw.
+/// Like `ApiJson`, but an empty body (with any or no media type), or JSON
+/// `null`, is `T::default()`: for actions whose fields are all optional,
+/// such as withdraw.
 pub struct ApiJsonOrEmpty<T>(pub T);
 
 impl<T: DeserializeOwned + Default + 'static> FromRequest for ApiJsonOrEmpty<T> {
@@ -49,10 +50,13 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for ApiJsonOrEmpty<T> 
         let mut payload = payload.take();
         Box::pin(async move {
             let body = read_limited(&mut payload).await?;
-            if body.is_empty() {
+            if body.trim_ascii().is_empty() {
                 return Ok(ApiJsonOrEmpty(T::default()));
             }
             media?;
+            if body.trim_ascii() == b"null" {
+                return Ok(ApiJsonOrEmpty(T::default()));
+            }
             parse(&body).map(ApiJsonOrEmpty)
         })
     }

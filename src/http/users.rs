@@ -84,7 +84,7 @@ pub struct CreateUserRequest {
     pub department_id: Option<Uuid>,
 }
 
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = CreateUserRequest,
+#[utoipa::path(post, path = "/api/v1/users", operation_id = "create_user", tag = "users", security(("bearer" = [])), request_body = CreateUserRequest,
     description = "Requires `admin`.",
     responses(
         (status = 201, body = UserView),
@@ -125,7 +125,7 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/users", operation_id = "list_users", tag = "users", security(("bearer" = [])), params(ListQuery),
     description = "Requires `admin`. Ordered by creation.",
     responses(
         (status = 200, body = Page<UserView>),
@@ -152,7 +152,7 @@ pub async fn list(
     )))
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/users/{id}", operation_id = "get_user", tag = "users", security(("bearer" = [])),
     params(("id" = Uuid, Path)), description = "Requires `admin`.",
     responses(
         (status = 200, body = UserView),
