@@ -1,24 +1,30 @@
 //! argon2id password hashing, off the request threads.
 //!
-//! Hashing runs on tokio's blocking pool behind a semaphore sized below the
-//! core count, so a login storm queues for argon2 instead of starving every
-//! other request of CPU.
+//! Hashing runs on a few dedicated threads (half the cores), fed by a queue:
+//! a login storm waits its turn for argon2 instead of starving every other
+//! request of CPU, and only those threads ever hold argon2's 19 MiB working
+//! memory — on tokio's growing blocking pool each new thread's allocator
+//! arena kept its own copy, and the server's memory grew with every burst.
 
-use std::sync::Arc;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use tokio::sync::oneshot;
 
 /// OWASP's argon2id recommendation: m = 19 MiB, t = 2, p = 1.
-fn argon2() -> Result<Argon2<'static>, argon2::Error> {
-    let params = Params::new(19 * 1024, 2, 1, None)?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+fn params() -> Result<Params, argon2::Error> {
+    Params::new(19 * 1024, 2, 1, None)
 }
+
+/// argon2's working memory, allocated once per hashing thread and reused.
+type Memory = Vec<Block>;
+type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 
 #[derive(Clone)]
 pub struct Hasher {
-    permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     /// Verified against when the username is unknown, so that an unknown
     /// user costs the same argon2 time as a wrong password.
     dummy: Arc<str>,
@@ -29,16 +35,55 @@ impl Hasher {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1);
-        let dummy = hash_now("sanshen-dummy-password-for-timing")?;
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..(cores / 2).max(1) {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || {
+                    let mut memory = Memory::new();
+                    loop {
+                        // The lock is held only while waiting for the next job.
+                        let job = match queue.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(&mut memory),
+                            Err(_) => return,
+                        }
+                    }
+                })?;
+        }
+        let (tx, rx) = mpsc::channel();
+        let job: Job = Box::new(move |memory| {
+            let _ = tx.send(hash_with(memory, "sanshen-dummy-password-for-timing"));
+        });
+        jobs.send(job)
+            .map_err(|_| anyhow::anyhow!("the argon2 threads are gone"))?;
+        let dummy = rx.recv()??;
         Ok(Hasher {
-            permits: Arc::new(Semaphore::new((cores / 2).max(1))),
+            jobs,
             dummy: dummy.into(),
         })
     }
 
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Memory) -> T + Send + 'static,
+    ) -> Result<T, anyhow::Error> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send(Box::new(move |memory| {
+                let _ = tx.send(work(memory));
+            }))
+            .map_err(|_| anyhow::anyhow!("the argon2 threads are gone"))?;
+        Ok(rx.await?)
+    }
+
     pub async fn hash(&self, password: String) -> Result<String, anyhow::Error> {
-        let _permit = self.permits.acquire().await?;
-        tokio::task::spawn_blocking(move || hash_now(&password)).await?
+        self.run(move |memory| hash_with(memory, &password)).await?
     }
 
     /// True when `password` matches `phc`; with no `phc`, spends the same
@@ -50,26 +95,63 @@ impl Hasher {
     ) -> Result<bool, anyhow::Error> {
         let known = phc.is_some();
         let phc = phc.unwrap_or_else(|| self.dummy.to_string());
-        let _permit = self.permits.acquire().await?;
-        let matches = tokio::task::spawn_blocking(move || verify_now(&password, &phc)).await??;
+        let matches = self
+            .run(move |memory| verify_with(memory, &password, &phc))
+            .await??;
         Ok(known && matches)
     }
 }
 
-fn hash_now(password: &str) -> Result<String, anyhow::Error> {
-    let hash = argon2()?
-        .hash_password(password.as_bytes())
-        .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))?;
-    Ok(hash.to_string())
+fn argon(params: Params) -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-fn verify_now(password: &str, phc: &str) -> Result<bool, anyhow::Error> {
-    let argon2 = argon2()?;
-    match argon2.verify_password(password.as_bytes(), phc) {
-        Ok(()) => Ok(true),
-        Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
-        Err(e) => Err(anyhow::anyhow!("stored password hash unusable: {e}")),
+/// Runs argon2 in `memory`, growing it only if `params` need more.
+fn derive(
+    memory: &mut Memory,
+    params: Params,
+    password: &str,
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), anyhow::Error> {
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
     }
+    argon(params)
+        .hash_password_into_with_memory(password.as_bytes(), salt, out, &mut memory[..blocks])
+        .map_err(|e| anyhow::anyhow!("argon2 failed: {e}"))
+}
+
+fn hash_with(memory: &mut Memory, password: &str) -> Result<String, anyhow::Error> {
+    let params = params()?;
+    let salt: [u8; 16] = rand::random();
+    let mut out = [0u8; 32];
+    derive(memory, params.clone(), password, &salt, &mut out)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| anyhow::anyhow!("{e}"))?,
+        salt: Some(Salt::new(&salt).map_err(|e| anyhow::anyhow!("{e}"))?),
+        hash: Some(Output::new(&out).map_err(|e| anyhow::anyhow!("{e}"))?),
+    };
+    Ok(phc.to_string())
+}
+
+fn verify_with(memory: &mut Memory, password: &str, phc: &str) -> Result<bool, anyhow::Error> {
+    let unusable = |why: String| anyhow::anyhow!("stored password hash unusable: {why}");
+    let parsed = PasswordHash::new(phc).map_err(|e| unusable(e.to_string()))?;
+    if parsed.algorithm != Algorithm::Argon2id.ident() {
+        return Err(unusable("not argon2id".into()));
+    }
+    let params = Params::try_from(&parsed).map_err(|e| unusable(e.to_string()))?;
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return Err(unusable("no salt or hash".into()));
+    };
+    let mut out = vec![0u8; expected.len()];
+    derive(memory, params, password, salt.as_ref(), &mut out)?;
+    // Output's equality is constant-time.
+    Ok(Output::new(&out).map_err(|e| unusable(e.to_string()))? == expected)
 }
 
 #[cfg(test)]
@@ -90,6 +172,29 @@ mod tests {
         assert!(
             !hasher
                 .verify("correct horse battery ".into(), Some(phc))
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn the_phc_strings_interoperate_with_the_argon2_crate() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let hasher = Hasher::new().unwrap();
+        let ours = hasher.hash("三审三校 passphrase".into()).await.unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password("三审三校 passphrase".as_bytes(), &parsed)
+                .is_ok()
+        );
+        let theirs = argon(params().unwrap())
+            .hash_password("三审三校 passphrase".as_bytes())
+            .unwrap()
+            .to_string();
+        assert!(
+            hasher
+                .verify("三审三校 passphrase".into(), Some(theirs))
                 .await
                 .unwrap()
         );

@@ -1,0 +1,148 @@
+//! A thin client of the sanshen API for seeding and load.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+#[derive(Clone)]
+pub struct Api {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+pub const PASSWORD: &str = "benchmark-passphrase-三审三校";
+pub const STAGES: [&str; 6] = [
+    "review_1",
+    "proofread_1",
+    "review_2",
+    "proofread_2",
+    "review_3",
+    "proofread_3",
+];
+pub const CHECKS: [&str; 6] = [
+    "political",
+    "legal",
+    "policy",
+    "secrecy",
+    "language",
+    "public_opinion",
+];
+
+impl Api {
+    pub fn new(base: String) -> Api {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(256)
+            .timeout(Duration::from_secs(120))
+            .build()
+            .expect("client");
+        Api { client, base }
+    }
+
+    pub async fn post(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        body: Value,
+    ) -> anyhow::Result<Value> {
+        let mut req = self
+            .client
+            .post(format!("{}/api/v1{path}", self.base))
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await?;
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        anyhow::ensure!(status.is_success(), "POST {path}: {status} {body}");
+        Ok(body)
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> anyhow::Result<String> {
+        let body = self
+            .post(
+                None,
+                "/auth/login",
+                json!({"username": username, "password": password}),
+            )
+            .await?;
+        body["access_token"]
+            .as_str()
+            .map(String::from)
+            .ok_or_else(|| anyhow::anyhow!("no token"))
+    }
+
+    /// Creates a user with `roles` and returns a token for them.
+    pub async fn user(
+        &self,
+        admin: &str,
+        username: &str,
+        roles: &[&str],
+    ) -> anyhow::Result<String> {
+        let user = self
+            .post(
+                Some(admin),
+                "/users",
+                json!({"username": username, "display_name": username, "password": PASSWORD}),
+            )
+            .await?;
+        let id = user["id"].as_str().unwrap_or_default().to_string();
+        for role in roles {
+            self.post(
+                Some(admin),
+                &format!("/users/{id}/grants"),
+                json!({"role": role}),
+            )
+            .await?;
+        }
+        self.login(username, PASSWORD).await
+    }
+
+    /// A submitted draft: (id, content_hash).
+    pub async fn submitted_draft(&self, editor: &str) -> anyhow::Result<(String, String)> {
+        let body = "各科室：\n根据上级部署，现就开展年度安全生产检查通知如下……\n".repeat(20);
+        let d = self.post(Some(editor), "/drafts", json!({"channel": "portal", "title": "基准测试稿件", "body": body, "format": "text"})).await?;
+        let (id, hash) = (
+            d["id"].as_str().unwrap_or_default().to_string(),
+            d["content_hash"].as_str().unwrap_or_default().to_string(),
+        );
+        self.post(
+            Some(editor),
+            &format!("/drafts/{id}/submit"),
+            json!({"content_hash": hash}),
+        )
+        .await?;
+        Ok((id, hash))
+    }
+
+    /// Signs all six stages of a draft; the latency of each request.
+    pub async fn sign_all(&self, signers: &[String], id: &str, hash: &str) -> (Vec<Duration>, u64) {
+        let mut latencies = Vec::new();
+        let mut errors = 0;
+        for (stage, token) in STAGES.iter().zip(signers) {
+            let t = Instant::now();
+            let body = json!({"stage": stage, "content_hash": hash, "checks": CHECKS});
+            match self
+                .post(Some(token), &format!("/drafts/{id}/approve"), body)
+                .await
+            {
+                Ok(_) => latencies.push(t.elapsed()),
+                Err(_) => errors += 1,
+            }
+        }
+        (latencies, errors)
+    }
+
+    pub async fn get_ok(&self, token: &str, path: &str) -> bool {
+        let res = self
+            .client
+            .get(format!("{}/api/v1{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await;
+        match res {
+            Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+            _ => false,
+        }
+    }
+}
