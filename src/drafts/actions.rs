@@ -193,13 +193,13 @@ pub async fn perform(
     user: &AuthUser,
     id: Uuid,
     command: Command,
-) -> Result<(), ApiError> {
+) -> Result<Loaded, ApiError> {
     let mut conn = connect(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let loaded = facts::load(conn, id, true).await?;
         let actor = facts::actor(conn, user.user_id).await?;
         let effect = decide(&loaded.facts, &actor, &action_of(&command))?;
-        apply(conn, user, &loaded, &command, &effect).await
+        apply(conn, user, loaded, &command, &effect).await
     })
     .await
 }
@@ -235,16 +235,19 @@ fn action_of(command: &Command) -> Action<'_> {
     }
 }
 
+/// Writes the effect and its event; returns the draft as it now stands, so
+/// the response needs no second read.
 async fn apply(
     conn: &mut AsyncPgConnection,
     user: &AuthUser,
-    loaded: &Loaded,
+    mut loaded: Loaded,
     command: &Command,
     effect: &Effect,
-) -> Result<(), ApiError> {
+) -> Result<Loaded, ApiError> {
+    let mut signed = None;
     let row = &loaded.row;
     let to = effect.to_status().unwrap_or(loaded.facts.status);
-    let mut next = unchanged(loaded, row.revision);
+    let mut next = unchanged(&loaded, row.revision);
     next.status = to.as_str();
     next.current_stage = None;
     let mut event = NewEvent::new(action_name(effect), &user.origin)
@@ -272,16 +275,18 @@ async fn apply(
         ) => {
             next.current_stage = following.map(Stage::as_str);
             let checks: Vec<String> = checks.iter().map(|c| c.as_str().to_string()).collect();
-            sign(
-                conn,
-                user,
-                loaded,
-                *stage,
-                Decision::Approve,
-                comment.as_ref().map(Remark::as_str),
-                &checks,
-            )
-            .await?;
+            signed = Some(
+                sign(
+                    conn,
+                    user,
+                    &loaded,
+                    *stage,
+                    Decision::Approve,
+                    comment.as_ref().map(Remark::as_str),
+                    &checks,
+                )
+                .await?,
+            );
             event = event
                 .with("checks", checks)
                 .with("comment", comment.as_ref().map(Remark::as_str))
@@ -289,16 +294,18 @@ async fn apply(
             event.stage = Some(stage.as_str().into());
         }
         (Effect::Return { stage }, Command::Return { reason, .. }) => {
-            sign(
-                conn,
-                user,
-                loaded,
-                *stage,
-                Decision::Return,
-                Some(reason.as_str()),
-                &[],
-            )
-            .await?;
+            signed = Some(
+                sign(
+                    conn,
+                    user,
+                    &loaded,
+                    *stage,
+                    Decision::Return,
+                    Some(reason.as_str()),
+                    &[],
+                )
+                .await?,
+            );
             event = event.with("reason", reason.as_str());
             event.stage = Some(stage.as_str().into());
         }
@@ -318,9 +325,16 @@ async fn apply(
             )));
         }
     }
-    drafts::set_state(conn, row.id, &next).await?;
+    let updated = drafts::set_state(conn, row.id, &next).await?;
     append(conn, event).await?;
-    Ok(())
+    loaded.facts.status = to;
+    loaded.facts.current_stage = updated.current_stage.as_deref().and_then(Stage::parse);
+    loaded.facts.round = updated.round;
+    loaded.row = updated;
+    if let Some(signoff) = signed {
+        loaded.signoffs.push((signoff, user.username.clone()));
+    }
+    Ok(loaded)
 }
 
 fn action_name(effect: &Effect) -> &'static str {
@@ -343,7 +357,7 @@ async fn sign(
     decision: Decision,
     comment: Option<&str>,
     checks: &[String],
-) -> Result<(), ApiError> {
+) -> Result<SignoffRow, ApiError> {
     let row = SignoffRow {
         id: Uuid::new_v4(),
         draft_id: loaded.row.id,
@@ -357,11 +371,10 @@ async fn sign(
         checks: checks.to_vec(),
         signed_at: Utc::now(),
     };
-    drafts::insert_signoff(conn, &row)
-        .await
-        .map_err(crate::accounts::users::unique_as_conflict(
-            "this stage was signed meanwhile",
-        ))
+    drafts::insert_signoff(conn, &row).await.map_err(
+        crate::accounts::users::unique_as_conflict("this stage was signed meanwhile"),
+    )?;
+    Ok(row)
 }
 
 pub async fn comment(

@@ -385,8 +385,11 @@ async fn perform(
     id: Uuid,
     command: Command,
 ) -> Result<HttpResponse, ApiError> {
-    actions::perform(state, user, id, command).await?;
-    respond(state, user, id, actix_web::http::StatusCode::OK).await
+    let after = actions::perform(state, user, id, command).await?;
+    Ok(with_etag(
+        actix_web::http::StatusCode::OK,
+        &reads::view(after),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/drafts/{id}/submit", operation_id = "submit_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
