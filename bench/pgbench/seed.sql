@@ -13,3 +13,66 @@ INSERT INTO signoffs (id, draft_id, revision, round, content_hash, stage, signer
 SELECT gen_random_uuid(), d.id, 1, 1, encode(sha256(d.id::text::bytea), 'hex'), s, '00000000-0000-0000-0000-000000000002', 'approve', '{}'
 FROM bench_drafts d, unnest(ARRAY['review_1','proofread_1','review_2']) s;
 ANALYZE;
+
+-- The design issue 4 item 8 points to, for signoff_staged.sql and
+-- chain_batch.sql: each action's transaction inserts its event unchained
+-- into a staging table (no global lock); one writer at a time chains what
+-- has committed, in batches, one commit (one WAL flush) per batch.
+CREATE TABLE bench_pending (
+    id           bigserial PRIMARY KEY,
+    occurred_at  timestamptz NOT NULL,
+    actor_id     uuid,
+    actor        text,
+    action       text NOT NULL,
+    draft_id     uuid,
+    revision     integer,
+    content_hash text,
+    stage        text,
+    from_status  text,
+    to_status    text,
+    detail       jsonb NOT NULL,
+    ip           text,
+    request_id   text
+);
+
+-- Chains up to `max` pending events after the head, in staging order.
+CREATE FUNCTION bench_chain_batch(max integer) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    e record;
+    s bigint;
+    prev text;
+    next_hash text;
+    n integer := 0;
+BEGIN
+    -- One chainer at a time; the others skip their turn.
+    IF NOT pg_try_advisory_xact_lock(6) THEN
+        RETURN 0;
+    END IF;
+    SELECT seq, hash INTO s, prev FROM audit_head FOR UPDATE;
+    FOR e IN
+        WITH batch AS (
+            DELETE FROM bench_pending
+            WHERE id IN (SELECT id FROM bench_pending ORDER BY id LIMIT max)
+            RETURNING *
+        )
+        SELECT * FROM batch ORDER BY id
+    LOOP
+        s := s + 1;
+        next_hash := encode(sha256(convert_to(concat_ws(',', s, e.occurred_at, e.draft_id, prev,
+                                                        repeat(e.action, 30)), 'UTF8')), 'hex');
+        INSERT INTO audit_events (seq, occurred_at, actor_id, actor, action, draft_id, revision,
+                                  content_hash, stage, from_status, to_status, detail, ip,
+                                  request_id, prev_hash, hash)
+        VALUES (s, e.occurred_at, e.actor_id, e.actor, e.action, e.draft_id, e.revision,
+                e.content_hash, e.stage, e.from_status, e.to_status, e.detail, e.ip,
+                e.request_id, prev, next_hash);
+        prev := next_hash;
+        n := n + 1;
+    END LOOP;
+    IF n > 0 THEN
+        UPDATE audit_head SET seq = s, hash = prev;
+    END IF;
+    RETURN n;
+END;
+$$;

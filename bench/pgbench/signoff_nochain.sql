@@ -1,5 +1,6 @@
--- The same sign-off without the audit append: what the chain costs.
--- lock the draft, check the stage, insert the sign-off, update the draft.
+-- signoff_chain.sql without the audit append: what the chain costs at the
+-- database. Lock the draft, check the stage, insert the sign-off, update
+-- the draft.
 \set n random(1, 1000)
 \set round random(2, 2000000000)
 BEGIN;

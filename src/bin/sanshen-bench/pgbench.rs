@@ -1,7 +1,7 @@
 //! Runs the checked-in pgbench scripts against the same cluster.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 pub struct PgBench {
     pub bin: PathBuf,
@@ -9,14 +9,16 @@ pub struct PgBench {
     pub database: String,
 }
 
-/// Transactions per second as pgbench reports them.
+/// What pgbench reports: transactions per second and their mean latency.
 pub struct Figures {
     pub tps: f64,
+    pub latency_ms: f64,
 }
 
 impl PgBench {
-    pub fn run(&self, script: &Path, clients: usize, seconds: u64) -> anyhow::Result<Figures> {
-        let out = Command::new(&self.bin)
+    fn command(&self, script: &Path, clients: usize, seconds: u64) -> Command {
+        let mut command = Command::new(&self.bin);
+        command
             .args(["-n", "-h"])
             .arg(&self.socket)
             .args(["-U", "postgres", "-f"])
@@ -27,28 +29,56 @@ impl PgBench {
                 "-j",
                 &clients.min(2).to_string(),
                 "-T",
-                &seconds.to_string(),
+                &seconds.max(1).to_string(),
             ])
-            .arg(&self.database)
-            .output()?;
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        anyhow::ensure!(
-            out.status.success(),
-            "pgbench failed: {}{}",
-            text,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let number_after = |prefix: &str| {
-            text.lines()
-                .find_map(|l| l.trim().strip_prefix(prefix))
-                .and_then(|rest| rest.split_whitespace().next())
-                .and_then(|n| n.parse::<f64>().ok())
-        };
-        Ok(Figures {
-            tps: number_after("tps = ")
-                .ok_or_else(|| anyhow::anyhow!("no tps in pgbench output: {text}"))?,
-        })
+            .arg(&self.database);
+        command
     }
+
+    /// `script` by `clients` clients for `seconds` (whole, at least one).
+    pub fn run(&self, script: &Path, clients: usize, seconds: u64) -> anyhow::Result<Figures> {
+        figures(self.command(script, clients, seconds).output()?)
+    }
+
+    /// As `run`, with one more client running `beside` meanwhile (the
+    /// single writer of the batched chain); the figures are `script`'s.
+    pub fn run_beside(
+        &self,
+        script: &Path,
+        clients: usize,
+        seconds: u64,
+        beside: &Path,
+    ) -> anyhow::Result<Figures> {
+        let writer = self
+            .command(beside, 1, seconds)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()?;
+        let main = self.command(script, clients, seconds).output();
+        figures(writer.wait_with_output()?)?;
+        figures(main?)
+    }
+}
+
+fn figures(out: Output) -> anyhow::Result<Figures> {
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    anyhow::ensure!(
+        out.status.success(),
+        "pgbench failed: {}{}",
+        text,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let number_after = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<f64>().ok())
+    };
+    Ok(Figures {
+        tps: number_after("tps = ")
+            .ok_or_else(|| anyhow::anyhow!("no tps in pgbench output: {text}"))?,
+        latency_ms: number_after("latency average = ").unwrap_or(f64::NAN),
+    })
 }
 
 /// pgbench and psql: on PATH, or beside the newest /usr/lib/postgresql/*/bin.

@@ -14,6 +14,10 @@ use crate::pgbench::{self, PgBench};
 
 pub const ADMIN_PASSWORD: &str = "benchmark-admin-passphrase";
 
+/// sanshen's pool: one connection per client at the highest level, as
+/// pgbench has.
+const POOL_SIZE: &str = "64";
+
 pub struct Environment {
     pub base: String,
     pub pgbench: PgBench,
@@ -24,7 +28,15 @@ pub struct Environment {
 }
 
 impl Environment {
+    /// Starts the cluster, migrates and seeds the pgbench database, then
+    /// starts the `sanshen` binary found next to this one.
     pub async fn start(scripts: &Path) -> anyhow::Result<Environment> {
+        let exe = std::env::current_exe()?.with_file_name("sanshen");
+        anyhow::ensure!(
+            exe.is_file(),
+            "{} not found: build it first with `cargo build --release`",
+            exe.display()
+        );
         let root =
             std::env::temp_dir().join(format!("sanshen-bench-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&root)?;
@@ -38,21 +50,21 @@ impl Environment {
             )
         })
         .await??;
+        // Should this tool be killed, the cluster still stops.
+        cluster.stop_when_process_exits(std::process::id(), false)?;
         for db in ["sanshen", "bench"] {
             sanshen::db::ensure_database(&cluster.url("postgres"), db).await?;
         }
         sanshen::db::run_migrations(&cluster.url("bench")).await?;
         let psql = pgbench::find("psql")?;
-        run_psql(
-            &psql,
-            &cluster,
-            "bench",
-            &["-f", &scripts.join("seed.sql").display().to_string()],
-        )?;
+        let pgbench = PgBench {
+            bin: pgbench::find("pgbench")?,
+            socket: cluster.socket_dir().to_path_buf(),
+            database: "bench".into(),
+        };
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        let exe = std::env::current_exe()?.with_file_name("sanshen");
         let log = std::fs::File::create(root.join("server.log"))?;
         let server = Command::new(&exe)
             .arg("serve")
@@ -63,22 +75,12 @@ impl Environment {
             )
             .env("SANSHEN_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("SANSHEN_BIND", format!("127.0.0.1:{port}"))
-            .env("SANSHEN_DB_POOL_SIZE", "64")
+            .env("SANSHEN_DB_POOL_SIZE", POOL_SIZE)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "starting {} (build it with cargo build --release): {e}",
-                    exe.display()
-                )
-            })?;
-        let pgbench = PgBench {
-            bin: pgbench::find("pgbench")?,
-            socket: cluster.socket_dir().to_path_buf(),
-            database: "bench".into(),
-        };
+            .map_err(|e| anyhow::anyhow!("starting {}: {e}", exe.display()))?;
         let env = Environment {
             base: format!("http://127.0.0.1:{port}"),
             pgbench,
@@ -87,6 +89,10 @@ impl Environment {
             root,
             psql,
         };
+        env.psql(
+            "bench",
+            &["-f", &scripts.join("seed.sql").display().to_string()],
+        )?;
         env.wait_ready().await?;
         Ok(env)
     }
@@ -110,24 +116,53 @@ impl Environment {
         )
     }
 
-    /// Appends `n` events straight into sanshen's audit table (inserts are
-    /// allowed; the hashes are not a valid chain, which export does not need).
-    pub fn insert_events(&self, n: u64) -> anyhow::Result<()> {
-        let sql = format!(
-            "INSERT INTO audit_events (seq, occurred_at, actor, action, detail, prev_hash, hash) \
-             SELECT h.seq + g, now(), 'bench', 'bench_event', jsonb_build_object('n', g, 'note', '基准测试事件'), \
-                    repeat('0', 64), encode(sha256(g::text::bytea), 'hex') \
-             FROM audit_head h, generate_series(1, {n}) g; \
-             UPDATE audit_head SET seq = seq + {n}, hash = encode(sha256({n}::text::bytea), 'hex');"
-        );
-        run_psql(&self.psql, &self.cluster, "sanshen", &["-c", &sql])
+    pub fn server_pid(&self) -> u32 {
+        self.server.id()
     }
 
-    pub fn rss_kib(&self, field: &str) -> u64 {
-        rss_of(self.server.id(), field)
+    fn psql_command(&self, db: &str) -> Command {
+        let mut command = Command::new(&self.psql);
+        command
+            .args(["-q", "-X", "-v", "ON_ERROR_STOP=1", "-h"])
+            .arg(self.cluster.socket_dir())
+            .args(["-U", "postgres", "-d", db]);
+        command
+    }
+
+    /// Runs psql with `args`; its unaligned, tuples-only output.
+    pub fn psql(&self, db: &str, args: &[&str]) -> anyhow::Result<String> {
+        let out = self.psql_command(db).arg("-At").args(args).output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "psql: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// psql reading a script from its standard input (for COPY … FROM STDIN).
+    pub fn psql_stdin(&self, db: &str) -> anyhow::Result<Child> {
+        Ok(self
+            .psql_command(db)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?)
+    }
+
+    /// A field of the server's /proc status, in KiB (VmRSS, VmHWM).
+    pub fn memory_kib(&self, field: &str) -> u64 {
+        memory_of(self.server.id(), field)
+    }
+
+    /// Resets the server's VmHWM to its current RSS, so the next VmHWM is
+    /// the peak of what follows. False where the kernel refuses.
+    pub fn reset_peak(&self) -> bool {
+        std::fs::write(format!("/proc/{}/clear_refs", self.server.id()), "5").is_ok()
     }
 
     /// Samples the server's resident memory until stopped; returns the peak.
+    /// A cross-check of VmHWM, and the figure where it cannot be reset.
     pub fn rss_sampler(&self) -> Sampler {
         let (pid, stop, peak) = (
             self.server.id(),
@@ -137,14 +172,16 @@ impl Environment {
         let (s, p) = (stop.clone(), peak.clone());
         std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
-                p.fetch_max(rss_of(pid, "VmRSS"), Ordering::Relaxed);
-                std::thread::sleep(Duration::from_millis(20));
+                p.fetch_max(memory_of(pid, "VmRSS"), Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(10));
             }
         });
         Sampler { stop, peak }
     }
+}
 
-    pub fn stop(mut self) {
+impl Drop for Environment {
+    fn drop(&mut self) {
         let _ = nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(self.server.id() as i32),
             nix::sys::signal::Signal::SIGTERM,
@@ -163,37 +200,22 @@ pub struct Sampler {
 impl Sampler {
     pub fn stop(self) -> u64 {
         self.stop.store(true, Ordering::Relaxed);
-        std::thread::sleep(Duration::from_millis(30));
+        std::thread::sleep(Duration::from_millis(20));
         self.peak.load(Ordering::Relaxed)
     }
 }
 
-fn rss_of(pid: u32, field: &str) -> u64 {
+fn memory_of(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
         .find_map(|l| {
             l.strip_prefix(field)?
-                .trim_start_matches(':')
+                .strip_prefix(':')?
                 .split_whitespace()
                 .next()?
                 .parse()
                 .ok()
         })
         .unwrap_or(0)
-}
-
-fn run_psql(psql: &Path, cluster: &Cluster, db: &str, args: &[&str]) -> anyhow::Result<()> {
-    let out = Command::new(psql)
-        .args(["-q", "-v", "ON_ERROR_STOP=1", "-h"])
-        .arg(cluster.socket_dir())
-        .args(["-U", "postgres", "-d", db])
-        .args(args)
-        .output()?;
-    anyhow::ensure!(
-        out.status.success(),
-        "psql: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(())
 }
