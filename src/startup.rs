@@ -9,6 +9,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use diesel_async::AsyncConnection;
 
+use crate::audit::chainer::Chainer;
 use crate::audit::{NewEvent, Origin, append};
 use crate::auth::hashing::Hasher;
 use crate::auth::token::Tokens;
@@ -19,7 +20,7 @@ use crate::db::{self, DbPool};
 use crate::domain::password::check_password;
 use crate::domain::vocabulary::Role;
 use crate::http;
-use crate::http::request_id;
+use crate::http::{chain_nudge, request_id};
 use crate::state::AppState;
 
 pub const DATABASE_NAME: &str = "sanshen";
@@ -98,6 +99,7 @@ pub async fn build_state(settings: &Settings, database_url: &str) -> anyhow::Res
     let pool: DbPool = db::build_pool(database_url, settings.pool_size)?;
     let secret = jwt_secret(settings)?;
     Ok(AppState {
+        chainer: Chainer::start(pool.clone()),
         pool,
         tokens: Tokens::new(&secret, settings.access_ttl, settings.refresh_ttl),
         hasher: Hasher::new()?,
@@ -183,6 +185,7 @@ pub fn build_server(
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .wrap(from_fn(chain_nudge::middleware))
             .wrap(from_fn(request_id::middleware))
             .configure(http::routes)
             .default_service(web::to(http::not_found))

@@ -13,6 +13,7 @@ async fn audit_count(app: &TestApp) -> i64 {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
+    app.chain().await;
     let mut conn = sanshen::db::connect(&app.state.pool).await.unwrap();
     let rows: Vec<Row> = diesel_async::RunQueryDsl::load(
         diesel::sql_query("SELECT count(*) AS n FROM audit_events"),

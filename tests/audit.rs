@@ -71,6 +71,7 @@ async fn seqs(app: &TestApp) -> Vec<i64> {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         seq: i64,
     }
+    app.chain().await;
     let mut conn = sanshen::db::connect(&app.state.pool).await.unwrap();
     let rows: Vec<Row> = diesel_async::RunQueryDsl::load(
         diesel::sql_query("SELECT seq FROM audit_events ORDER BY seq"),

@@ -754,6 +754,7 @@ pub async fn audit_actions(app: &TestApp) -> Vec<String> {
         #[diesel(sql_type = diesel::sql_types::Text)]
         action: String,
     }
+    app.chain().await;
     let mut conn = sanshen::db::connect(&app.state.pool).await.unwrap();
     let rows: Vec<Row> = diesel_async::RunQueryDsl::load(
         diesel::sql_query("SELECT action FROM audit_events ORDER BY seq"),
@@ -770,6 +771,7 @@ async fn audit_dump(app: &TestApp) -> String {
         #[diesel(sql_type = diesel::sql_types::Text)]
         line: String,
     }
+    app.chain().await;
     let mut conn = sanshen::db::connect(&app.state.pool).await.unwrap();
     let rows: Vec<Row> = diesel_async::RunQueryDsl::load(
         diesel::sql_query("SELECT row_to_json(e)::text AS line FROM audit_events e"),

@@ -14,27 +14,10 @@ SELECT gen_random_uuid(), d.id, 1, 1, encode(sha256(d.id::text::bytea), 'hex'), 
 FROM bench_drafts d, unnest(ARRAY['review_1','proofread_1','review_2']) s;
 ANALYZE;
 
--- The design issue 4 item 8 points to, for signoff_staged.sql and
--- chain_batch.sql: each action's transaction inserts its event unchained
--- into a staging table (no global lock); one writer at a time chains what
--- has committed, in batches, one commit (one WAL flush) per batch.
-CREATE TABLE bench_pending (
-    id           bigserial PRIMARY KEY,
-    occurred_at  timestamptz NOT NULL,
-    actor_id     uuid,
-    actor        text,
-    action       text NOT NULL,
-    draft_id     uuid,
-    revision     integer,
-    content_hash text,
-    stage        text,
-    from_status  text,
-    to_status    text,
-    detail       jsonb NOT NULL,
-    ip           text,
-    request_id   text
-);
-
+-- The batched chain, as sanshen does it (src/audit/chainer.rs): each
+-- sign-off's transaction queues its event unchained in audit_pending (no
+-- global lock); one writer at a time (the holder of audit_head's lock)
+-- chains what has committed, in batches, one commit per batch.
 -- Chains up to `max` pending events after the head, in staging order.
 CREATE FUNCTION bench_chain_batch(max integer) RETURNS integer
 LANGUAGE plpgsql AS $$
@@ -45,15 +28,11 @@ DECLARE
     next_hash text;
     n integer := 0;
 BEGIN
-    -- One chainer at a time; the others skip their turn.
-    IF NOT pg_try_advisory_xact_lock(6) THEN
-        RETURN 0;
-    END IF;
     SELECT seq, hash INTO s, prev FROM audit_head FOR UPDATE;
     FOR e IN
         WITH batch AS (
-            DELETE FROM bench_pending
-            WHERE id IN (SELECT id FROM bench_pending ORDER BY id LIMIT max)
+            DELETE FROM audit_pending
+            WHERE id IN (SELECT id FROM audit_pending ORDER BY id LIMIT max)
             RETURNING *
         )
         SELECT * FROM batch ORDER BY id

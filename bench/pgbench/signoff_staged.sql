@@ -12,7 +12,7 @@ INSERT INTO signoffs (id, draft_id, revision, round, content_hash, stage, signer
          '00000000-0000-0000-0000-000000000002', 'approve', '同意', ARRAY['political','legal','policy','secrecy','language','public_opinion']
   FROM bench_drafts WHERE n = :n;
 UPDATE drafts SET current_stage = 'review_1', updated_at = now() WHERE id = (SELECT id FROM bench_drafts WHERE n = :n);
-INSERT INTO bench_pending (occurred_at, actor_id, actor, action, draft_id, revision, content_hash, stage, from_status, to_status, detail, ip, request_id)
+INSERT INTO audit_pending (occurred_at, actor_id, actor, action, draft_id, revision, content_hash, stage, from_status, to_status, detail, ip, request_id)
   SELECT now(), '00000000-0000-0000-0000-000000000002', 'bench.signer', 'stage_approved', b.id, 1,
          encode(sha256(b.id::text::bytea), 'hex'), 'review_1', 'in_review', 'in_review',
          '{"checks":["political","legal","policy","secrecy","language","public_opinion"],"comment":"同意","next_stage":"proofread_1"}',

@@ -7,13 +7,16 @@
 use diesel_async::AsyncConnection;
 
 use crate::audit::chain::AuditEvent;
+use crate::audit::chainer::{BATCH, chain_batch};
 use crate::audit::{NewEvent, append};
 use crate::auth::AuthUser;
 use crate::db::connect;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
-/// Appends `action` by `auditor` with `detail` and commits it.
+/// Appends `action` by `auditor` with `detail`, chains it together with
+/// everything committed before it, and commits: what the caller reads next
+/// includes every committed change and this record, which it returns.
 pub async fn record(
     state: &AppState,
     auditor: &AuthUser,
@@ -23,6 +26,22 @@ pub async fn record(
     let mut event = NewEvent::new(action, &auditor.origin).by(auditor.user_id, &auditor.username);
     event.detail = detail;
     let mut conn = connect(&state.pool).await?;
-    conn.transaction::<_, ApiError, _>(async |conn| Ok(append(conn, event).await?))
-        .await
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let mine = append(conn, event).await?;
+        let mut found = None;
+        loop {
+            let batch = chain_batch(conn).await?;
+            let full = batch.len() as i64 == BATCH;
+            found = found.or_else(|| batch.into_iter().find(|(id, _)| *id == mine));
+            if !full {
+                break;
+            }
+        }
+        found.map(|(_, e)| e).ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!(
+                "audit event {mine} was not chained by its own transaction"
+            ))
+        })
+    })
+    .await
 }

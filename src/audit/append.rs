@@ -1,18 +1,15 @@
-//! Appends one event to the chain inside the caller's transaction.
-//!
-//! The head row is locked `FOR UPDATE`, so appends from every process
-//! serialize there: seq stays gapless and the chain cannot fork. Callers
-//! append last, just before commit, to hold that lock as briefly as possible.
+//! Records one event inside the caller's transaction, unchained: no global
+//! lock is taken here, so changes to different drafts do not queue behind
+//! each other. `chainer` gives it its seq and hash once it has committed.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::audit::chain::{AuditEvent, event_hash, format_occurred_at};
-use crate::db::schema::{audit_events, audit_head};
+use crate::db::schema::audit_pending;
 
-/// What happened, by whom, from where; the chain fields are filled in by `append`.
+/// What happened, by whom, from where; the chain fields are filled in by the chainer.
 #[derive(Debug, Clone, Default)]
 pub struct NewEvent {
     pub action: &'static str,
@@ -72,9 +69,8 @@ impl NewEvent {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = audit_events)]
-struct EventRow<'a> {
-    seq: i64,
+#[diesel(table_name = audit_pending)]
+struct PendingRow<'a> {
     occurred_at: DateTime<Utc>,
     actor_id: Option<Uuid>,
     actor: Option<&'a str>,
@@ -88,66 +84,34 @@ struct EventRow<'a> {
     detail: &'a serde_json::Value,
     ip: Option<&'a str>,
     request_id: Option<&'a str>,
-    prev_hash: &'a str,
-    hash: &'a str,
 }
 
-/// Must run inside a transaction: the event commits or rolls back with the change.
-pub async fn append(conn: &mut AsyncPgConnection, new: NewEvent) -> QueryResult<AuditEvent> {
-    let (head_seq, head_hash): (i64, String) = audit_head::table
-        .select((audit_head::seq, audit_head::hash))
-        .for_update()
-        .first(conn)
-        .await?;
+/// Must run inside a transaction: the event commits or rolls back with the
+/// change. It waits in `audit_pending` until the chainer links it (usually
+/// within milliseconds of the commit; audit reads chain first, so they
+/// never miss a committed event). Returns its place in the queue.
+pub async fn append(conn: &mut AsyncPgConnection, new: NewEvent) -> QueryResult<i64> {
     // Microseconds are what PostgreSQL stores, so the hashed text and the
     // stored timestamp round-trip exactly.
     let at = Utc::now().trunc_subsecs(6);
-    let mut event = AuditEvent {
-        seq: head_seq + 1,
-        occurred_at: format_occurred_at(at),
-        actor_id: new.actor_id,
-        actor: new.actor,
-        action: new.action.to_string(),
-        draft_id: new.draft_id,
-        revision: new.revision,
-        content_hash: new.content_hash,
-        stage: new.stage,
-        from_status: new.from_status,
-        to_status: new.to_status,
-        detail: serde_json::Value::Object(new.detail),
-        ip: new.ip,
-        request_id: new.request_id,
-        prev_hash: head_hash,
-        hash: String::new(),
-    };
-    event.hash = event_hash(&event);
-    diesel::insert_into(audit_events::table)
-        .values(EventRow {
-            seq: event.seq,
+    let detail = serde_json::Value::Object(new.detail);
+    diesel::insert_into(audit_pending::table)
+        .values(PendingRow {
             occurred_at: at,
-            actor_id: event.actor_id,
-            actor: event.actor.as_deref(),
-            action: &event.action,
-            draft_id: event.draft_id,
-            revision: event.revision,
-            content_hash: event.content_hash.as_deref(),
-            stage: event.stage.as_deref(),
-            from_status: event.from_status.as_deref(),
-            to_status: event.to_status.as_deref(),
-            detail: &event.detail,
-            ip: event.ip.as_deref(),
-            request_id: event.request_id.as_deref(),
-            prev_hash: &event.prev_hash,
-            hash: &event.hash,
+            actor_id: new.actor_id,
+            actor: new.actor.as_deref(),
+            action: new.action,
+            draft_id: new.draft_id,
+            revision: new.revision,
+            content_hash: new.content_hash.as_deref(),
+            stage: new.stage.as_deref(),
+            from_status: new.from_status.as_deref(),
+            to_status: new.to_status.as_deref(),
+            detail: &detail,
+            ip: new.ip.as_deref(),
+            request_id: new.request_id.as_deref(),
         })
-        .execute(conn)
-        .await?;
-    diesel::update(audit_head::table)
-        .set((
-            audit_head::seq.eq(event.seq),
-            audit_head::hash.eq(&event.hash),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(event)
+        .returning(audit_pending::id)
+        .get_result(conn)
+        .await
 }

@@ -1,8 +1,10 @@
-//! The audit trail: the hash chain (pure), appending inside transactions.
+//! The audit trail: the hash chain (pure), appending inside transactions,
+//! and the chainer that links what was appended.
 
 pub mod access;
 pub mod append;
 pub mod chain;
+pub mod chainer;
 pub mod cli;
 pub mod export;
 pub mod lookup;

@@ -5,10 +5,10 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Map;
 
-use crate::audit::access;
 use crate::audit::chain::{ChainVerifier, Verification};
 use crate::audit::export::PAGE;
 use crate::audit::query::{self, EventFilter, Window};
+use crate::audit::{access, chainer};
 use crate::auth::AuthUser;
 use crate::db::connect;
 use crate::db::schema::audit_head;
@@ -17,6 +17,9 @@ use crate::state::AppState;
 
 /// Checks every event in one consistent snapshot of the trail.
 pub async fn verify_chain(conn: &mut AsyncPgConnection) -> QueryResult<Verification> {
+    // Committed events still waiting to be linked are linked first, so the
+    // check covers every committed change.
+    chainer::chain_committed(conn).await?;
     // One snapshot: the head row and the events agree in it, although
     // appends go on meanwhile.
     conn.build_transaction()

@@ -110,6 +110,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_pending (id) {
+        id -> Int8,
+        occurred_at -> Timestamptz,
+        actor_id -> Nullable<Uuid>,
+        actor -> Nullable<Text>,
+        action -> Text,
+        draft_id -> Nullable<Uuid>,
+        revision -> Nullable<Int4>,
+        content_hash -> Nullable<Text>,
+        stage -> Nullable<Text>,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        detail -> Jsonb,
+        ip -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     audit_head (singleton) {
         singleton -> Bool,
         seq -> Int8,
@@ -195,6 +214,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     audit_events,
     audit_head,
+    audit_pending,
     drafts,
     revisions,
     signoffs,

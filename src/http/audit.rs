@@ -173,8 +173,8 @@ pub async fn export(
 }
 
 #[utoipa::path(get, path = "/api/v1/audit/verify", operation_id = "audit_verify", tag = "audit", security(("bearer" = [])),
-    description = "Requires `auditor`. Recomputes every hash of the chain from the database in one \
-        consistent snapshot, checks its end against the head row, then records the check and its outcome as an \
+    description = "Requires `auditor`. Links every committed event still queued, then recomputes \
+        every hash of the chain from the database in one consistent snapshot, checks its end against the head row, then records the check and its outcome as an \
         `audit_verified` event.",
     responses(
         (status = 200, body = Verification),

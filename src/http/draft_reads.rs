@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::audit::chain::AuditEvent;
+use crate::audit::chainer;
 use crate::audit::query::{self, EventFilter, Window};
 use crate::auth::AuthUser;
 use crate::db::{connect, draft_lists, drafts};
@@ -345,6 +346,8 @@ pub async fn trail(
         draft_id: Some(*id),
         ..EventFilter::default()
     };
+    // The sheet shows every committed event of the draft, linked or not yet.
+    chainer::chain_committed(&mut conn).await?;
     let events = query::page(&mut conn, &filter, Window::default(), TRAIL_EVENTS).await?;
     let round = loaded.row.round;
     let stages = loaded

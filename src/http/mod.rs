@@ -4,6 +4,7 @@ pub mod audit;
 pub mod audit_lookup;
 pub mod auth;
 pub mod catalog;
+pub mod chain_nudge;
 pub mod draft_reads;
 pub mod draft_views;
 pub mod drafts;

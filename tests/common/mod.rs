@@ -347,6 +347,14 @@ impl TestApp {
     }
 
     /// Runs SQL directly, as the database owner would.
+    /// Links every committed audit event now, as the server's chainer does
+    /// within milliseconds, before a test reads `audit_events` directly.
+    pub async fn chain(&self) {
+        sanshen::audit::chainer::flush(&self.state.pool)
+            .await
+            .expect("chaining the audit events");
+    }
+
     pub async fn sql(&self, query: &str) {
         let mut conn = db::connect(&self.state.pool).await.expect("conn");
         diesel_async::RunQueryDsl::execute(diesel::sql_query(query), &mut conn)

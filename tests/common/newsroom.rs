@@ -142,6 +142,7 @@ impl Newsroom {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
+        self.app.chain().await;
         let mut conn = sanshen::db::connect(&self.app.state.pool).await.unwrap();
         let rows: Vec<Row> = diesel_async::RunQueryDsl::load(
             diesel::sql_query("SELECT count(*) AS n FROM audit_events"),

@@ -110,15 +110,16 @@ impl<'a> Bench<'a> {
     fn drain_pending(&self) -> anyhow::Result<u64> {
         let left = self
             .env
-            .psql("bench", &["-c", "SELECT count(*) FROM bench_pending"])?;
+            .psql("bench", &["-c", "SELECT count(*) FROM audit_pending"])?;
         self.env
             .psql("bench", &["-c", "SELECT bench_chain_batch(100000000)"])?;
         Ok(left.trim().parse()?)
     }
 
     /// Sign-offs/s: every client takes a submitted draft and signs its six
-    /// stages, one signer per stage; then pgbench's sign-off with and
-    /// without the chained audit append.
+    /// stages, one signer per stage; then pgbench's sign-off with the
+    /// chain appended in each transaction, without it, and with the batched
+    /// chain sanshen uses.
     pub async fn approve(&mut self, c: usize) -> anyhow::Result<()> {
         // Enough drafts for about a second and a half of work per level
         // at the rates seen here, and at least a few per client.
@@ -140,14 +141,16 @@ impl<'a> Bench<'a> {
         let without = self.pgbench("signoff_nochain", c)?;
         let batched = self.pgbench_beside("signoff_staged", c, Some("chain_batch"))?;
         let backlog = self.drain_pending()?;
-        let ratio = stats.per_second() / with.tps;
+        // sanshen queues its event and chains in batches (src/audit/chainer.rs):
+        // its twin is the staged transaction with the batch writer beside it.
+        let ratio = stats.per_second() / batched.tps;
         self.report.result(
             cells(
                 "approve",
                 c,
                 &stats,
                 "sign-offs/s",
-                format!("{} tx/s", number(with.tps)),
+                format!("{} tx/s", number(batched.tps)),
             ),
             ratio,
             format!("{ratio:.2}"),
