@@ -6,9 +6,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Map;
 use uuid::Uuid;
 
-use crate::audit::access;
 use crate::audit::chain::AuditEvent;
 use crate::audit::query::{self, EventFilter, Window};
+use crate::audit::{access, chainer};
 use crate::auth::AuthUser;
 use crate::db::connect;
 use crate::db::drafts::{SignoffRow, signoffs_of};
@@ -90,6 +90,9 @@ pub async fn lookup(
 ) -> Result<Lookup, ApiError> {
     let content_hash = by.hash();
     let mut conn = connect(&state.pool).await?;
+    // The drafts' events are read before the lookup is recorded (which
+    // would link them): link every committed one first.
+    chainer::chain_committed(&mut conn).await?;
     let mut hits = hits(&mut conn, content_hash.as_str()).await?;
     let truncated = hits.len() as i64 > MAX_MATCHES;
     hits.truncate(MAX_MATCHES as usize);

@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use uuid::Uuid;
 
 use crate::audit::Origin;
-use crate::db::users::{GrantRow, grants_of};
+use crate::db::users::GrantRow;
 use crate::db::{connect, sessions};
 use crate::domain::vocabulary::Role;
 use crate::http::error::ApiError;
@@ -60,12 +60,11 @@ impl FromRequest for AuthUser {
             let Some(live) = live.filter(|s| !s.disabled && s.revoked_at.is_none()) else {
                 return Err(ApiError::Unauthenticated);
             };
-            let grants = grants_of(&mut conn, claims.sub).await?;
             Ok(AuthUser {
                 user_id: claims.sub,
                 session_id: claims.sid,
                 username: live.username,
-                grants,
+                grants: live.grants,
                 origin: Origin {
                     request_id: Some(meta.request_id),
                     ip: meta.ip,

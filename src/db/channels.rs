@@ -56,27 +56,27 @@ pub async fn insert(
 
 /// The newest workflow version of a channel.
 pub async fn current_workflow(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     channel: &str,
 ) -> QueryResult<Option<WorkflowRow>> {
     workflows::table
         .filter(workflows::channel.eq(channel))
         .order(workflows::version.desc())
         .select(WorkflowRow::as_select())
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()
 }
 
 pub async fn workflow(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     channel: &str,
     version: i32,
 ) -> QueryResult<Option<WorkflowRow>> {
     workflows::table
         .find((channel, version))
         .select(WorkflowRow::as_select())
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()
 }

@@ -142,14 +142,14 @@ pub async fn insert_revision(conn: &mut AsyncPgConnection, row: &RevisionRow) ->
 }
 
 pub async fn revision(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     draft_id: Uuid,
     number: i32,
 ) -> QueryResult<Option<RevisionRow>> {
     revisions::table
         .find((draft_id, number))
         .select(RevisionRow::as_select())
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()
 }
@@ -189,7 +189,7 @@ pub async fn insert_signoff(conn: &mut AsyncPgConnection, row: &SignoffRow) -> Q
 
 /// Sign-offs of one revision, oldest first, with each signer's username.
 pub async fn signoffs_of(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     draft_id: Uuid,
     revision: i32,
 ) -> QueryResult<Vec<(SignoffRow, String)>> {
@@ -202,7 +202,7 @@ pub async fn signoffs_of(
         )
         .order((signoffs::signed_at.asc(), signoffs::id.asc()))
         .select((SignoffRow::as_select(), users::username))
-        .load(conn)
+        .load(&mut conn)
         .await
 }
 

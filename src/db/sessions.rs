@@ -5,32 +5,58 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{refresh_tokens, sessions, users};
+use crate::db::schema::{grants, refresh_tokens, sessions, users};
+use crate::db::users::GrantRow;
 
-/// What the per-request check needs: is this session live, and its user enabled?
-#[derive(Debug, Queryable)]
+/// What the per-request check needs: is this session live, its user
+/// enabled, and what may the user do?
+#[derive(Debug)]
 pub struct SessionCheck {
     pub username: String,
     pub disabled: bool,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub grants: Vec<GrantRow>,
 }
 
+/// One query per authenticated request: the session, its user and the
+/// user's grants together.
 pub async fn check(
     conn: &mut AsyncPgConnection,
     session_id: Uuid,
     user_id: Uuid,
 ) -> QueryResult<Option<SessionCheck>> {
-    sessions::table
+    type Row = (String, bool, Option<DateTime<Utc>>, Option<GrantRow>);
+    let rows: Vec<Row> = sessions::table
         .inner_join(users::table)
+        .left_join(grants::table.on(grants::user_id.eq(users::id)))
         .filter(
             sessions::id
                 .eq(session_id)
                 .and(sessions::user_id.eq(user_id)),
         )
-        .select((users::username, users::disabled, sessions::revoked_at))
-        .first(conn)
-        .await
-        .optional()
+        .select((
+            users::username,
+            users::disabled,
+            sessions::revoked_at,
+            Option::<GrantRow>::as_select(),
+        ))
+        .order((grants::created_at.asc(), grants::id.asc()))
+        .load(conn)
+        .await?;
+    let mut rows = rows.into_iter();
+    let Some((username, disabled, revoked_at, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let grants = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, _, _, g)| g))
+        .collect();
+    Ok(Some(SessionCheck {
+        username,
+        disabled,
+        revoked_at,
+        grants,
+    }))
 }
 
 pub async fn create(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<Uuid> {

@@ -121,6 +121,28 @@ pub async fn page(
         .await
 }
 
+/// Whether the account is disabled, and its grants, in one query; `None`
+/// if there is no such user.
+pub async fn with_grants(
+    mut conn: &AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<(bool, Vec<GrantRow>)>> {
+    let rows: Vec<(bool, Option<GrantRow>)> = users::table
+        .left_join(grants::table)
+        .filter(users::id.eq(id))
+        .select((users::disabled, Option::<GrantRow>::as_select()))
+        .order((grants::created_at.asc(), grants::id.asc()))
+        .load(&mut conn)
+        .await?;
+    let Some(disabled) = <[_]>::first(&rows).map(|(d, _)| *d) else {
+        return Ok(None);
+    };
+    Ok(Some((
+        disabled,
+        rows.into_iter().filter_map(|(_, g)| g).collect(),
+    )))
+}
+
 pub async fn grants_of(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<Vec<GrantRow>> {
     grants::table
         .filter(grants::user_id.eq(user_id))

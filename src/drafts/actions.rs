@@ -140,8 +140,7 @@ pub async fn edit(
 ) -> Result<(), ApiError> {
     let mut conn = connect(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let loaded = facts::load(conn, id, true).await?;
-        let actor = facts::actor(conn, user.user_id).await?;
+        let (loaded, actor) = facts::load(conn, id, user.user_id, true).await?;
         decide(&loaded.facts, &actor, &Action::Edit)?;
         if loaded.revision.content_hash != if_match.as_str() {
             return Err(ApiError::PreconditionFailed);
@@ -196,8 +195,7 @@ pub async fn perform(
 ) -> Result<Loaded, ApiError> {
     let mut conn = connect(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let loaded = facts::load(conn, id, true).await?;
-        let actor = facts::actor(conn, user.user_id).await?;
+        let (loaded, actor) = facts::load(conn, id, user.user_id, true).await?;
         let effect = decide(&loaded.facts, &actor, &action_of(&command))?;
         apply(conn, user, loaded, &command, &effect).await
     })
@@ -385,8 +383,7 @@ pub async fn comment(
 ) -> Result<CommentRow, ApiError> {
     let mut conn = connect(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let loaded = facts::load(conn, id, false).await?;
-        let actor = facts::actor(conn, user.user_id).await?;
+        let (loaded, actor) = facts::load(conn, id, user.user_id, false).await?;
         decide(&loaded.facts, &actor, &Action::Comment)?;
         let row = drafts::insert_comment(conn, id, user.user_id, body.as_str()).await?;
         let event = NewEvent::new("comment_added", &user.origin)

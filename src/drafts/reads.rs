@@ -19,8 +19,7 @@ pub async fn visible(
     user: &AuthUser,
     id: Uuid,
 ) -> Result<Loaded, ApiError> {
-    let loaded = facts::load(conn, id, false).await?;
-    let actor = facts::actor(conn, user.user_id).await?;
+    let (loaded, actor) = facts::load(conn, id, user.user_id, false).await?;
     decide(&loaded.facts, &actor, &Action::View)?;
     Ok(loaded)
 }

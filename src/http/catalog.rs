@@ -191,8 +191,8 @@ pub async fn get_workflow(
     _user: AuthUser,
     code: web::Path<String>,
 ) -> Result<web::Json<WorkflowView>, ApiError> {
-    let mut conn = connect(&state.pool).await?;
-    let row = channels::current_workflow(&mut conn, &code)
+    let conn = connect(&state.pool).await?;
+    let row = channels::current_workflow(&conn, &code)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(web::Json(row.into()))

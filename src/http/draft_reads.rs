@@ -92,7 +92,7 @@ pub async fn revision(
     let (id, n) = path.into_inner();
     let mut conn = connect(&state.pool).await?;
     reads::visible(&mut conn, &user, id).await?;
-    let row = drafts::revision(&mut conn, id, n)
+    let row = drafts::revision(&conn, id, n)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(web::Json(reads::revision_view(row)))
@@ -154,10 +154,10 @@ pub async fn diff(
 ) -> Result<web::Json<DiffView>, ApiError> {
     let mut conn = connect(&state.pool).await?;
     reads::visible(&mut conn, &user, *id).await?;
-    let old = drafts::revision(&mut conn, *id, query.from)
+    let old = drafts::revision(&conn, *id, query.from)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let new = drafts::revision(&mut conn, *id, query.to)
+    let new = drafts::revision(&conn, *id, query.to)
         .await?
         .ok_or(ApiError::NotFound)?;
     let text = TextDiff::from_lines(&old.body, &new.body);
