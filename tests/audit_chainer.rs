@@ -93,13 +93,13 @@ async fn an_event_is_linked_only_once_its_change_commits_and_never_if_it_rolls_b
     open.batch_execute("BEGIN").await.unwrap();
     doomed.batch_execute("BEGIN").await.unwrap();
     append(
-        &mut open,
+        &open,
         NewEvent::new("test_committed_late", &Origin::default()),
     )
     .await
     .unwrap();
     append(
-        &mut doomed,
+        &doomed,
         NewEvent::new("test_rolled_back", &Origin::default()),
     )
     .await
@@ -145,12 +145,9 @@ async fn a_waiting_event_cannot_be_edited_or_truncated() {
         // Inside a transaction that queued an event, so there is a row to
         // refuse the change on, invisible to the chainer meanwhile.
         owner.batch_execute("BEGIN").await.unwrap();
-        append(
-            &mut owner,
-            NewEvent::new("test_waiting", &Origin::default()),
-        )
-        .await
-        .unwrap();
+        append(&owner, NewEvent::new("test_waiting", &Origin::default()))
+            .await
+            .unwrap();
         let refused = owner.batch_execute(sql).await.expect_err(sql).to_string();
         assert!(refused.contains("append-only"), "{sql}: {refused}");
         owner.batch_execute("ROLLBACK").await.unwrap();

@@ -90,7 +90,7 @@ struct PendingRow<'a> {
 /// change. It waits in `audit_pending` until the chainer links it (usually
 /// within milliseconds of the commit; audit reads chain first, so they
 /// never miss a committed event). Returns its place in the queue.
-pub async fn append(conn: &mut AsyncPgConnection, new: NewEvent) -> QueryResult<i64> {
+pub async fn append(mut conn: &AsyncPgConnection, new: NewEvent) -> QueryResult<i64> {
     // Microseconds are what PostgreSQL stores, so the hashed text and the
     // stored timestamp round-trip exactly.
     let at = Utc::now().trunc_subsecs(6);
@@ -112,6 +112,6 @@ pub async fn append(conn: &mut AsyncPgConnection, new: NewEvent) -> QueryResult<
             request_id: new.request_id.as_deref(),
         })
         .returning(audit_pending::id)
-        .get_result(conn)
+        .get_result(&mut conn)
         .await
 }

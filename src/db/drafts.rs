@@ -122,14 +122,14 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
 }
 
 pub async fn set_state(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     id: Uuid,
     state: &DraftState<'_>,
 ) -> QueryResult<DraftRow> {
     diesel::update(drafts::table.find(id))
         .set(state)
         .returning(DraftRow::as_returning())
-        .get_result(conn)
+        .get_result(&mut conn)
         .await
 }
 
@@ -179,10 +179,10 @@ pub async fn revisions_with_hash(
         .await
 }
 
-pub async fn insert_signoff(conn: &mut AsyncPgConnection, row: &SignoffRow) -> QueryResult<()> {
+pub async fn insert_signoff(mut conn: &AsyncPgConnection, row: &SignoffRow) -> QueryResult<()> {
     diesel::insert_into(signoffs::table)
         .values(row)
-        .execute(conn)
+        .execute(&mut conn)
         .await
         .map(|_| ())
 }

@@ -273,18 +273,14 @@ async fn apply(
         ) => {
             next.current_stage = following.map(Stage::as_str);
             let checks: Vec<String> = checks.iter().map(|c| c.as_str().to_string()).collect();
-            signed = Some(
-                sign(
-                    conn,
-                    user,
-                    &loaded,
-                    *stage,
-                    Decision::Approve,
-                    comment.as_ref().map(Remark::as_str),
-                    &checks,
-                )
-                .await?,
-            );
+            signed = Some(signoff(
+                user,
+                &loaded,
+                *stage,
+                Decision::Approve,
+                comment.as_ref().map(Remark::as_str),
+                &checks,
+            ));
             event = event
                 .with("checks", checks)
                 .with("comment", comment.as_ref().map(Remark::as_str))
@@ -292,18 +288,14 @@ async fn apply(
             event.stage = Some(stage.as_str().into());
         }
         (Effect::Return { stage }, Command::Return { reason, .. }) => {
-            signed = Some(
-                sign(
-                    conn,
-                    user,
-                    &loaded,
-                    *stage,
-                    Decision::Return,
-                    Some(reason.as_str()),
-                    &[],
-                )
-                .await?,
-            );
+            signed = Some(signoff(
+                user,
+                &loaded,
+                *stage,
+                Decision::Return,
+                Some(reason.as_str()),
+                &[],
+            ));
             event = event.with("reason", reason.as_str());
             event.stage = Some(stage.as_str().into());
         }
@@ -323,8 +315,21 @@ async fn apply(
             )));
         }
     }
-    let updated = drafts::set_state(conn, row.id, &next).await?;
-    append(conn, event).await?;
+    // Three independent writes, pipelined: one round trip. The sign-off
+    // goes first, so that a unique violation is the error reported.
+    let shared: &AsyncPgConnection = conn;
+    let ((), updated, _) = futures_util::try_join!(
+        async {
+            if let Some(s) = &signed {
+                drafts::insert_signoff(shared, s).await.map_err(
+                    crate::accounts::users::unique_as_conflict("this stage was signed meanwhile"),
+                )?;
+            }
+            Ok::<_, ApiError>(())
+        },
+        async { Ok::<_, ApiError>(drafts::set_state(shared, row.id, &next).await?) },
+        async { Ok::<_, ApiError>(append(shared, event).await?) },
+    )?;
     loaded.facts.status = to;
     loaded.facts.current_stage = updated.current_stage.as_deref().and_then(Stage::parse);
     loaded.facts.round = updated.round;
@@ -347,16 +352,16 @@ fn action_name(effect: &Effect) -> &'static str {
     }
 }
 
-async fn sign(
-    conn: &mut AsyncPgConnection,
+/// The sign-off an approval or a return writes.
+fn signoff(
     user: &AuthUser,
     loaded: &Loaded,
     stage: Stage,
     decision: Decision,
     comment: Option<&str>,
     checks: &[String],
-) -> Result<SignoffRow, ApiError> {
-    let row = SignoffRow {
+) -> SignoffRow {
+    SignoffRow {
         id: Uuid::new_v4(),
         draft_id: loaded.row.id,
         revision: loaded.row.revision,
@@ -368,11 +373,7 @@ async fn sign(
         comment: comment.map(String::from),
         checks: checks.to_vec(),
         signed_at: Utc::now(),
-    };
-    drafts::insert_signoff(conn, &row).await.map_err(
-        crate::accounts::users::unique_as_conflict("this stage was signed meanwhile"),
-    )?;
-    Ok(row)
+    }
 }
 
 pub async fn comment(
