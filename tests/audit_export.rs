@@ -367,8 +367,9 @@ async fn a_failed_export_is_cut_off_not_truncated_quietly() {
     let (app, _admin, auditor) = setup().await;
     load_events(&app, 2500).await;
     // A timestamp the server cannot represent: reading the second page fails.
-    app.sql("INSERT INTO audit_events (seq, occurred_at, action, detail, prev_hash, hash) SELECT seq + 1, 'infinity', 'broken', '{}', hash, hash FROM audit_head").await;
-    app.sql("UPDATE audit_head SET seq = seq + 1").await;
+    // One statement holding the head, so the chainer cannot link a queued
+    // event into the same seq meanwhile.
+    app.sql("WITH head AS (SELECT seq, hash FROM audit_head FOR UPDATE), broken AS (INSERT INTO audit_events (seq, occurred_at, action, detail, prev_hash, hash) SELECT seq + 1, 'infinity', 'broken', '{}', hash, hash FROM head) UPDATE audit_head SET seq = head.seq + 1 FROM head").await;
     let res = app.get("/audit/export", &auditor.token).await;
     assert_eq!(res.status(), 200, "headers go out before the failure");
     let mut body = res.bytes_stream();

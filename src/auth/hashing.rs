@@ -5,6 +5,12 @@
 //! request of CPU, and only those threads ever hold argon2's 19 MiB working
 //! memory — on tokio's growing blocking pool each new thread's allocator
 //! arena kept its own copy, and the server's memory grew with every burst.
+//!
+//! The threads run at the idle scheduling class, on the last cores only: a
+//! woken request preempts argon2 at once instead of waiting for its time
+//! slice, and the 19 MiB argon2 streams through a core's cache stay on the
+//! cores it was given. Logins take only the CPU nothing else wants; under a
+//! saturating load they slow down, the other requests do not.
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -37,11 +43,18 @@ impl Hasher {
             .unwrap_or(1);
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
-        for i in 0..(cores / 2).max(1) {
+        let threads = (cores / 2).max(1);
+        let allowed = allowed_cpus();
+        for i in 0..threads {
             let queue = queue.clone();
+            // With one core there is nothing to keep argon2 away from.
+            let pin = (allowed.len() > 1)
+                .then(|| allowed.get(allowed.len() - 1 - i % allowed.len()).copied())
+                .flatten();
             std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
                 .spawn(move || {
+                    yield_to_requests(pin);
                     let mut memory = Memory::new();
                     loop {
                         // The lock is held only while waiting for the next job.
@@ -99,6 +112,45 @@ impl Hasher {
             .run(move |memory| verify_with(memory, &password, &phc))
             .await??;
         Ok(known && matches)
+    }
+}
+
+/// The CPUs this process may run on, in order.
+fn allowed_cpus() -> Vec<usize> {
+    use nix::sched::{CpuSet, sched_getaffinity};
+    use nix::unistd::Pid;
+    match sched_getaffinity(Pid::from_raw(0)) {
+        Ok(set) => (0..CpuSet::count())
+            .filter(|&cpu| set.is_set(cpu).unwrap_or(false))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Puts the calling thread in the idle scheduling class and, given a CPU,
+/// on that CPU alone. Either failing (a sandbox may forbid it) leaves the
+/// thread as it was: slower requests during a login storm, nothing worse.
+fn yield_to_requests(pin: Option<usize>) {
+    use thread_priority::{
+        NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+        set_thread_priority_and_policy, thread_native_id,
+    };
+    if let Err(e) = set_thread_priority_and_policy(
+        thread_native_id(),
+        ThreadPriority::Min,
+        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+    ) {
+        tracing::warn!("argon2 thread keeps the normal scheduling class: {e:?}");
+    }
+    if let Some(cpu) = pin {
+        use nix::sched::{CpuSet, sched_setaffinity};
+        let mut set = CpuSet::new();
+        let pinned = set
+            .set(cpu)
+            .and_then(|()| sched_setaffinity(nix::unistd::Pid::from_raw(0), &set));
+        if let Err(e) = pinned {
+            tracing::warn!("argon2 thread not pinned to CPU {cpu}: {e}");
+        }
     }
 }
 
@@ -197,6 +249,35 @@ mod tests {
                 .verify("三审三校 passphrase".into(), Some(theirs))
                 .await
                 .unwrap()
+        );
+    }
+
+    /// The scheduling policy (field 41 of `stat`) of this process's
+    /// threads whose name starts with `prefix`.
+    fn policies(prefix: &str) -> Vec<u32> {
+        let mut found = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task").unwrap() {
+            let dir = task.unwrap().path();
+            let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+            if name.starts_with(prefix) {
+                let stat = std::fs::read_to_string(dir.join("stat")).unwrap();
+                // Fields after the parenthesised name, which may hold spaces.
+                let rest = &stat[stat.rfind(')').unwrap() + 2..];
+                found.push(rest.split(' ').nth(38).unwrap().parse().unwrap());
+            }
+        }
+        found
+    }
+
+    #[tokio::test]
+    async fn hashing_yields_the_cpu_to_requests() {
+        let hasher = Hasher::new().unwrap();
+        hasher.hash("warm".into()).await.unwrap();
+        let argon2 = policies("argon2-");
+        assert!(!argon2.is_empty(), "the argon2 threads are running");
+        assert!(
+            argon2.iter().all(|&p| p == 5),
+            "every argon2 thread is SCHED_IDLE (5): {argon2:?}"
         );
     }
 
