@@ -161,3 +161,121 @@ fn occurred_at_has_microseconds_and_z() {
     let at = DateTime::from_timestamp_micros(1_764_000_000_000_001).unwrap();
     assert_eq!(format_occurred_at(at), "2025-11-24T16:00:00.000001Z");
 }
+
+/// The reference JCS form: the whole event through the canonicalizer.
+fn reference(event: &AuditEvent) -> Vec<u8> {
+    let mut value = serde_json::to_value(event).unwrap();
+    value.as_object_mut().unwrap().remove("hash");
+    serde_json_canonicalizer::to_vec(&value).unwrap()
+}
+
+mod fast_path {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    /// Text with what JCS treats specially: controls, quotes, backslashes,
+    /// CJK, characters at and above U+E000, and beyond the BMP.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[\\x00-\\x1f\"\\\\/a-z\u{7f}\u{2028}\u{e000}-\u{ffff}\u{4e00}-\u{4e10}\u{1f600}-\u{1f610}]{0,12}",
+        ]
+    }
+
+    fn number() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-(1i64 << 53)..=(1i64 << 53)).prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("JSON has no NaN or infinity", |f| f.is_finite())
+                .prop_map(Value::from),
+            Just(Value::from(1e21)),
+            Just(Value::from(-0.0)),
+        ]
+    }
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            text().prop_map(Value::String),
+            number(),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::vec((text(), inner), 0..5)
+                    .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn opt(s: impl Strategy<Value = String>) -> impl Strategy<Value = Option<String>> {
+        prop::option::of(s)
+    }
+
+    prop_compose! {
+        fn event()(
+            seq in prop_oneof![1i64..1_000_000, any::<i64>()],
+            occurred_at in text(),
+            actor in opt(text()),
+            action in text(),
+            revision in prop::option::of(any::<i32>()),
+            content_hash in opt(text()),
+            stage in opt(text()),
+            statuses in (opt(text()), opt(text())),
+            detail in prop_oneof![json(), prop::collection::vec((text(), json()), 0..6)
+                .prop_map(|pairs| Value::Object(pairs.into_iter().collect()))],
+            ip in opt(text()),
+            request_id in opt(text()),
+            prev_hash in text(),
+            ids in (any::<u128>(), any::<bool>()),
+        ) -> AuditEvent {
+            AuditEvent {
+                seq,
+                occurred_at,
+                actor_id: ids.1.then(|| uuid::Uuid::from_u128(ids.0)),
+                actor,
+                action,
+                draft_id: (!ids.1).then(|| uuid::Uuid::from_u128(ids.0)),
+                revision,
+                content_hash,
+                stage,
+                from_status: statuses.0,
+                to_status: statuses.1,
+                detail,
+                ip,
+                request_id,
+                prev_hash,
+                hash: "ignored".into(),
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn the_fast_canonical_form_is_the_canonicalizers(e in event()) {
+            let (fast, reference) = (canonical(Hashed::of(&e)), reference(&e));
+            prop_assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&reference));
+            let whole = serde_json_canonicalizer::to_vec(&e).unwrap();
+            let line = canonical_line(&e);
+            prop_assert_eq!(String::from_utf8_lossy(&line), String::from_utf8_lossy(&whole));
+        }
+    }
+}
+
+#[test]
+fn events_as_the_server_writes_them_take_the_fast_path() {
+    for e in chain(3) {
+        let hashed = Hashed::of(&e);
+        assert!(plain(&e.detail));
+        assert_eq!(serde_json::to_vec(&hashed).unwrap(), reference(&e));
+    }
+    let mut odd = chain(1).remove(0);
+    odd.detail = json!({"ratio": 0.5, "big": 9007199254740993u64});
+    assert!(!plain(&odd.detail));
+    assert_eq!(canonical(Hashed::of(&odd)), reference(&odd));
+}

@@ -159,8 +159,7 @@ async fn next_chunk(p: &mut Progress) -> Result<Bytes, ExportError> {
 /// The event's canonical (JCS) form, the very bytes its hash covers plus
 /// the `hash` member, then a newline.
 pub fn ndjson_line(event: &AuditEvent, out: &mut BytesMut) -> Result<(), serde_json::Error> {
-    let line = serde_json_canonicalizer::to_vec(event)?;
-    out.put_slice(&line);
+    out.put_slice(&crate::audit::chain::canonical_line(event));
     out.put_u8(b'\n');
     Ok(())
 }
