@@ -214,8 +214,11 @@ fn scratch(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("sanshen-{}-{name}", Uuid::new_v4().simple()))
 }
 
-fn cli(args: &[&str], database_url: Option<&str>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sanshen"));
+/// Runs the CLI without blocking the test's runtime: the in-process
+/// server's chainer runs on it, and the CLI's `audit verify` waits for the
+/// audit head the chainer may be holding (blocking here once deadlocked).
+async fn cli(args: &[&str], database_url: Option<&str>) -> Output {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_sanshen"));
     command
         .args(args)
         .env_remove("DATABASE_URL")
@@ -224,7 +227,7 @@ fn cli(args: &[&str], database_url: Option<&str>) -> Output {
     if let Some(url) = database_url {
         command.env("DATABASE_URL", url);
     }
-    command.output().expect("run sanshen")
+    command.output().await.expect("run sanshen")
 }
 
 fn python_verify(file: &Path) -> Output {
@@ -279,7 +282,7 @@ async fn an_ndjson_export_verifies_offline_three_ways() {
         stdout(&python),
         String::from_utf8_lossy(&python.stderr)
     );
-    let out = cli(&["audit", "verify", "--file", file.to_str().unwrap()], None);
+    let out = cli(&["audit", "verify", "--file", file.to_str().unwrap()], None).await;
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains("valid"), "{}", stdout(&out));
 
@@ -302,7 +305,7 @@ async fn an_ndjson_export_verifies_offline_three_ways() {
     .unwrap();
     assert_eq!((rust.valid, rust.first_invalid_seq), (false, Some(3)));
     assert!(!python_verify(&file).status.success(), "python notices");
-    let out = cli(&["audit", "verify", "--file", file.to_str().unwrap()], None);
+    let out = cli(&["audit", "verify", "--file", file.to_str().unwrap()], None).await;
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(
         stdout(&out).contains("INVALID") && stdout(&out).contains('3'),
@@ -316,7 +319,7 @@ async fn an_ndjson_export_verifies_offline_three_ways() {
 async fn the_cli_verifies_the_database() {
     let (app, admin, _auditor) = setup().await;
     app.department(&admin, "cli").await;
-    let out = cli(&["audit", "verify"], Some(&app.database_url));
+    let out = cli(&["audit", "verify"], Some(&app.database_url)).await;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -330,7 +333,7 @@ async fn the_cli_verifies_the_database() {
         stdout(&out)
     );
     app.sql("INSERT INTO audit_events SELECT seq + 1, occurred_at, actor_id, actor, action, draft_id, revision, content_hash, stage, from_status, to_status, detail, ip, request_id, hash, hash FROM audit_events ORDER BY seq DESC LIMIT 1").await;
-    let out = cli(&["audit", "verify"], Some(&app.database_url));
+    let out = cli(&["audit", "verify"], Some(&app.database_url)).await;
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stdout(&out).contains("INVALID"), "{}", stdout(&out));
 }
@@ -496,7 +499,7 @@ async fn a_100_000_event_export_streams_in_flat_memory() {
     assert!(lines as u64 > n, "every event, and the ones before");
 
     let started = Instant::now();
-    let verified = cli(&["audit", "verify", "--file", file.to_str().unwrap()], None);
+    let verified = cli(&["audit", "verify", "--file", file.to_str().unwrap()], None).await;
     let offline = started.elapsed();
     let started = Instant::now();
     let online: Value = get("/audit/verify")
