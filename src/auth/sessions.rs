@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::audit::{NewEvent, Origin, append};
 use crate::auth::token::{hash_refresh_token, new_refresh_token};
 use crate::auth::{AuthUser, throttle};
-use crate::db::users::find_by_username;
+use crate::db::users::{find_by_username, find_for_share};
 use crate::db::{connect, sessions};
 use crate::domain::password::check_password;
 use crate::http::error::ApiError;
@@ -57,50 +57,66 @@ pub async fn login(
 ) -> Result<TokenPair, ApiError> {
     let key = throttle::key(username);
     let ip = origin.ip.clone().unwrap_or_else(|| "unknown".into());
-    let mut conn = connect(&state.pool).await?;
-    if let Some(seconds) = throttle::retry_after(&mut conn, &key, &ip).await? {
-        return Err(ApiError::TooManyRequests(seconds));
-    }
-    let user = find_by_username(&mut conn, username).await?;
+    // The connection goes back to the pool before argon2: logins queued for
+    // the hasher must not hold the connections every other request needs.
+    let user = {
+        let mut conn = connect(&state.pool).await?;
+        if let Some(seconds) = throttle::retry_after(&mut conn, &key, &ip).await? {
+            return Err(ApiError::TooManyRequests(seconds));
+        }
+        find_by_username(&mut conn, username).await?
+    };
     let matches = state
         .hasher
         .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
         .await
         .map_err(ApiError::internal)?;
-    let user = user.filter(|u| matches && !u.disabled);
-    let Some(user) = user else {
-        let reason = if matches {
-            "disabled"
-        } else {
-            "bad_credentials"
-        };
-        let attempted: String = username.chars().take(64).collect();
-        conn.transaction::<_, ApiError, _>(async |conn| {
-            let failures = throttle::record_failure(conn, &key, &ip).await?;
-            let event = NewEvent::new("login_failed", origin)
-                .with("username", attempted)
-                .with("reason", reason)
-                .with("consecutive_failures", failures);
-            append(conn, event).await?;
-            Ok(())
-        })
-        .await?;
-        return Err(ApiError::InvalidCredentials);
+    let mut conn = connect(&state.pool).await?;
+    if let Some(user) = user.as_ref().filter(|u| matches && !u.disabled) {
+        let opened = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                // A password reset or a disabling that landed while argon2
+                // ran has revoked the sessions; this one must not outlive it.
+                let now = find_for_share(conn, user.id).await?;
+                if now.is_none_or(|u| u.disabled || u.password_hash != user.password_hash) {
+                    return Ok(None);
+                }
+                throttle::record_success(conn, &key, &ip).await?;
+                let session_id = sessions::create(conn, user.id).await?;
+                let pair = issue_pair(state, conn, user.id, session_id).await?;
+                append(
+                    conn,
+                    NewEvent::new("login", origin)
+                        .by(user.id, &user.username)
+                        .with("session_id", session_id.to_string()),
+                )
+                .await?;
+                Ok(Some(pair))
+            })
+            .await?;
+        if let Some(pair) = opened {
+            return Ok(pair);
+        }
+    }
+    let reason = if matches && user.is_some_and(|u| u.disabled) {
+        "disabled"
+    } else if matches {
+        "account_changed"
+    } else {
+        "bad_credentials"
     };
+    let attempted: String = username.chars().take(64).collect();
     conn.transaction::<_, ApiError, _>(async |conn| {
-        throttle::record_success(conn, &key, &ip).await?;
-        let session_id = sessions::create(conn, user.id).await?;
-        let pair = issue_pair(state, conn, user.id, session_id).await?;
-        append(
-            conn,
-            NewEvent::new("login", origin)
-                .by(user.id, &user.username)
-                .with("session_id", session_id.to_string()),
-        )
-        .await?;
-        Ok(pair)
+        let failures = throttle::record_failure(conn, &key, &ip).await?;
+        let event = NewEvent::new("login_failed", origin)
+            .with("username", attempted)
+            .with("reason", reason)
+            .with("consecutive_failures", failures);
+        append(conn, event).await?;
+        Ok(())
     })
-    .await
+    .await?;
+    Err(ApiError::InvalidCredentials)
 }
 
 pub async fn refresh(

@@ -96,6 +96,21 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
+/// Reads the user row and keeps it from changing (password, disabled)
+/// until the transaction ends; other readers are not held up.
+pub async fn find_for_share(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .for_share()
+        .first(conn)
+        .await
+        .optional()
+}
+
 pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn).await
 }
