@@ -11,9 +11,19 @@
 //! slice, and the 19 MiB argon2 streams through a core's cache stay on the
 //! cores it was given. Logins take only the CPU nothing else wants; under a
 //! saturating load they slow down, the other requests do not.
+//!
+//! The idle class is not enough on its own. A core busy with argon2 never
+//! goes idle, so the kernel never pulls a waiting request over to it the way
+//! it does onto an idle core; requests queued on the other core wait for
+//! the periodic balancer, up to two 4 ms ticks (seen with `perf sched`:
+//! 8 ms waits of actix and postgres while argon2 held the other core). So
+//! each hashing thread rests after every hash, `REST_PER_HASH` times as long
+//! as the hash took: at most a quarter of its core, and as the hash is timed
+//! by the wall clock, less still when requests preempt it.
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -23,6 +33,14 @@ use tokio::sync::oneshot;
 fn params() -> Result<Params, argon2::Error> {
     Params::new(19 * 1024, 2, 1, None)
 }
+
+/// A hashing thread sleeps this many times as long as its last hash took.
+/// One login costs ~20 ms of argon2, so a thread still verifies ~10 logins/s
+/// on an idle machine: an office's morning rush is well under that. The
+/// login isolation benchmark (docs/benchmarks.md), run after the approve
+/// scenario, moved from a p99 ratio of 4.1-7.6 with no rest (37-55 logins/s)
+/// to 2.33 with a rest of 1 (14 logins/s) and 1.79 with 3 (8 logins/s).
+const REST_PER_HASH: u32 = 3;
 
 /// argon2's working memory, allocated once per hashing thread and reused.
 type Memory = Vec<Block>;
@@ -63,7 +81,11 @@ impl Hasher {
                             Err(_) => return,
                         };
                         match job {
-                            Ok(job) => job(&mut memory),
+                            Ok(job) => {
+                                let started = Instant::now();
+                                job(&mut memory);
+                                std::thread::sleep(started.elapsed() * REST_PER_HASH);
+                            }
                             Err(_) => return,
                         }
                     }
