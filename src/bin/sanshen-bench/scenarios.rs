@@ -16,6 +16,8 @@ use crate::{Sizes, chain};
 
 /// Readers of the isolation scenario.
 const READERS: usize = 4;
+/// Alternating rounds of the login isolation scenario; the median counts.
+const ISOLATION_ROUNDS: usize = 3;
 
 pub struct Bench<'a> {
     env: &'a Environment,
@@ -229,9 +231,69 @@ impl<'a> Bench<'a> {
     /// as fast as the server lets them (with the right password: five wrong
     /// ones would lock the account out).
     pub async fn login_isolation(&mut self, storm_clients: usize) -> anyhow::Result<()> {
+        // Earlier scenarios leave dirty pages: a checkpoint landing in one
+        // window and not the other would be measured as argon2's doing.
+        self.env.psql("sanshen", &["-c", "CHECKPOINT"])?;
+        let mut rounds = Vec::new();
+        for round in 1..=ISOLATION_ROUNDS {
+            rounds.push(self.isolation_round(round, storm_clients).await?);
+        }
+        let mut ratios: Vec<f64> = rounds
+            .iter()
+            .map(|(alone, during, _)| during.p99_ms / alone.p99_ms)
+            .collect();
+        let each = ratios
+            .iter()
+            .map(|r| format!("{r:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        ratios.sort_by(f64::total_cmp);
+        let ratio = ratios[ratios.len() / 2];
+        let mean = |f: &dyn Fn(&(Stats, Stats, Stats)) -> f64| {
+            rounds.iter().map(f).sum::<f64>() / rounds.len() as f64
+        };
+        self.report.result(
+            [
+                format!(
+                    "login isolation: reads alone → in a storm of {:.0} logins/s ({storm_clients} clients); median of {} rounds ({each})",
+                    mean(&|r| r.2.per_second()),
+                    rounds.len()
+                ),
+                READERS.to_string(),
+                format!(
+                    "{} → {} req/s",
+                    number(mean(&|r| r.0.per_second())),
+                    number(mean(&|r| r.1.per_second()))
+                ),
+                format!(
+                    "{:.1} → {:.1}",
+                    mean(&|r| r.0.p50_ms),
+                    mean(&|r| r.1.p50_ms)
+                ),
+                format!(
+                    "{:.1} → {:.1}",
+                    mean(&|r| r.0.p99_ms),
+                    mean(&|r| r.1.p99_ms)
+                ),
+                String::new(),
+            ],
+            ratio,
+            format!("{ratio:.2}"),
+            Target::AtMost(2.0),
+        );
+        Ok(())
+    }
+
+    /// The reads alone, then the same reads in a login storm: alternating
+    /// rounds, so that drift in the machine falls on both sides alike.
+    async fn isolation_round(
+        &mut self,
+        round: usize,
+        storm_clients: usize,
+    ) -> anyhow::Result<(Stats, Stats, Stats)> {
         let alone = self
             .reads(
-                "reads alone",
+                &format!("reads alone ({round})"),
                 READERS,
                 Until::Elapsed(self.sizes.duration()),
             )
@@ -251,7 +313,7 @@ impl<'a> Bench<'a> {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let during = self
             .reads(
-                "reads in a login storm",
+                &format!("reads in a login storm ({round})"),
                 READERS,
                 Until::Elapsed(self.sizes.duration()),
             )
@@ -259,28 +321,7 @@ impl<'a> Bench<'a> {
         stop.store(true, Ordering::Relaxed);
         let storm = storm.await?;
         self.errors += alone.errors + during.errors + storm.errors;
-        let ratio = during.p99_ms / alone.p99_ms;
-        self.report.result(
-            [
-                format!(
-                    "login isolation: reads alone → in a storm of {:.0} logins/s ({storm_clients} clients)",
-                    storm.per_second()
-                ),
-                READERS.to_string(),
-                format!(
-                    "{} → {} req/s",
-                    number(alone.per_second()),
-                    number(during.per_second())
-                ),
-                format!("{:.1} → {:.1}", alone.p50_ms, during.p50_ms),
-                format!("{:.1} → {:.1}", alone.p99_ms, during.p99_ms),
-                String::new(),
-            ],
-            ratio,
-            format!("{ratio:.2}"),
-            Target::AtMost(2.0),
-        );
-        Ok(())
+        Ok((alone, during, storm))
     }
 
     /// Makes the trail `events` events longer, validly chained.
