@@ -95,12 +95,22 @@ fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
     Ok(secret)
 }
 
+/// Connections of the background pool, at most.
+const BACKGROUND_CONNECTIONS: usize = 4;
+
 pub async fn build_state(settings: &Settings, database_url: &str) -> anyhow::Result<AppState> {
-    let pool: DbPool = db::build_pool(database_url, settings.pool_size)?;
+    let pools = db::PoolSettings {
+        url: database_url.into(),
+        size: settings.pool_size,
+    };
+    // The background pool: the chainer, start-up, maintenance. The HTTP
+    // workers build their own (`AppState::for_worker`).
+    let pool: DbPool = pools.build(settings.pool_size.min(BACKGROUND_CONNECTIONS))?;
     let secret = jwt_secret(settings)?;
     Ok(AppState {
         chainer: Chainer::start(pool.clone()),
         pool,
+        pools,
         tokens: Tokens::new(&secret, settings.access_ttl, settings.refresh_ttl),
         hasher: Hasher::new()?,
     })
@@ -181,10 +191,10 @@ pub fn build_server(
     listener: TcpListener,
     workers: usize,
 ) -> std::io::Result<Server> {
-    let data = web::Data::new(state);
     let server = HttpServer::new(move || {
+        // Runs once on each worker's thread.
         App::new()
-            .app_data(data.clone())
+            .app_data(web::Data::new(state.for_worker(workers)))
             .wrap(from_fn(chain_nudge::middleware))
             .wrap(from_fn(request_id::middleware))
             .configure(http::routes)

@@ -4,12 +4,36 @@
 use crate::audit::chainer::Chainer;
 use crate::auth::hashing::Hasher;
 use crate::auth::token::Tokens;
-use crate::db::DbPool;
+use crate::db::{DbPool, PoolSettings};
 
 #[derive(Clone)]
 pub struct AppState {
+    /// The pool of the thread this state is on: the background one (the
+    /// chainer, start-up), or an HTTP worker's own (see [`AppState::for_worker`]).
     pub pool: DbPool,
+    pub pools: PoolSettings,
     pub tokens: Tokens,
     pub hasher: Hasher,
     pub chainer: Chainer,
+}
+
+impl AppState {
+    /// The state for one of `workers` HTTP worker threads, with a pool of
+    /// its own built on that thread, holding its share of the connections.
+    ///
+    /// A connection's I/O runs as a task on the runtime that opened it. With
+    /// one pool shared by the workers (each a runtime on its own thread),
+    /// every query on a connection another worker opened crossed threads
+    /// twice, and waited when that worker was busy: one worker served more
+    /// sign-offs and reads than two (docs/benchmarks.md).
+    pub fn for_worker(&self, workers: usize) -> AppState {
+        let mut state = self.clone();
+        match self.pools.build(self.pools.size.div_ceil(workers.max(1))) {
+            Ok(pool) => state.pool = pool,
+            // Only a setting already accepted at start-up goes in, so this
+            // is not expected; the shared pool still works.
+            Err(e) => tracing::warn!(error = %e, "worker pool: using the shared pool"),
+        }
+        state
+    }
 }

@@ -46,6 +46,20 @@ impl DbError {
     }
 }
 
+/// What a pool is built from: the database and the connections a process
+/// may hold (`SANSHEN_DB_POOL_SIZE`), shared out among its pools.
+#[derive(Clone)]
+pub struct PoolSettings {
+    pub url: std::sync::Arc<str>,
+    pub size: usize,
+}
+
+impl PoolSettings {
+    pub fn build(&self, size: usize) -> Result<DbPool, anyhow::Error> {
+        build_pool(&self.url, size)
+    }
+}
+
 pub fn build_pool(url: &str, size: usize) -> Result<DbPool, anyhow::Error> {
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
     Ok(Pool::builder(manager)
