@@ -90,6 +90,40 @@ async fn readyz_is_503_while_the_database_is_away_and_200_once_back() {
     assert_eq!(status, 200, "ready again without a restart");
 }
 
+/// The pool hands out connections without a test query; one the database
+/// closed (a restart, an administrator's terminate) must still not reach a
+/// request once the connection has seen the close. (In the instant before,
+/// a request can meet it and get a 503, as it could between a test query
+/// and its own.)
+#[tokio::test]
+async fn connections_the_database_closed_are_not_handed_out() {
+    let database_url = fresh_database().await;
+    let name = database_url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let app = TestApp::spawn_on(&database_url).await;
+    let admin = app.admin().await;
+    // Several connections in the pool, all idle afterwards.
+    let warm = futures_util::future::join_all((0..8).map(|_| app.get("/me", &admin.token))).await;
+    assert!(warm.iter().all(|r| r.status() == 200));
+
+    exec(
+        &maintenance_url().await,
+        &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for i in 0..20 {
+        let res = app.get("/me", &admin.token).await;
+        assert_eq!(res.status(), 200, "request {i} after the terminate");
+    }
+}
+
 #[tokio::test]
 async fn the_served_openapi_document_is_the_checked_in_one() {
     let generated = document_json().unwrap();

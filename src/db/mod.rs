@@ -10,8 +10,10 @@ pub mod users;
 
 use std::time::Duration;
 
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -61,7 +63,13 @@ impl PoolSettings {
 }
 
 pub fn build_pool(url: &str, size: usize) -> Result<DbPool, anyhow::Error> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    // A checkout looks at the connection's state (closed, or left inside a
+    // transaction) without the default test query: that query was one more
+    // database round trip for every request, and a connection the server
+    // closed is seen as closed without it.
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
     Ok(Pool::builder(manager)
         .max_size(size)
         .runtime(deadpool::Runtime::Tokio1)
