@@ -15,11 +15,30 @@ pub struct Figures {
     pub latency_ms: f64,
 }
 
+/// How pgbench sends its statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// pgbench's default: each statement as text, parsed and planned anew.
+    Simple,
+    /// Prepared once per connection, as sanshen's queries are (diesel
+    /// caches them): the database's own limit, not its parser's.
+    Prepared,
+}
+
+impl Protocol {
+    fn arg(self) -> &'static str {
+        match self {
+            Protocol::Simple => "simple",
+            Protocol::Prepared => "prepared",
+        }
+    }
+}
+
 impl PgBench {
-    fn command(&self, script: &Path, clients: usize, seconds: u64) -> Command {
+    fn command(&self, script: &Path, clients: usize, seconds: u64, protocol: Protocol) -> Command {
         let mut command = Command::new(&self.bin);
         command
-            .args(["-n", "-h"])
+            .args(["-n", "-M", protocol.arg(), "-h"])
             .arg(&self.socket)
             .args(["-U", "postgres", "-f"])
             .arg(script)
@@ -36,8 +55,14 @@ impl PgBench {
     }
 
     /// `script` by `clients` clients for `seconds` (whole, at least one).
-    pub fn run(&self, script: &Path, clients: usize, seconds: u64) -> anyhow::Result<Figures> {
-        figures(self.command(script, clients, seconds).output()?)
+    pub fn run(
+        &self,
+        script: &Path,
+        clients: usize,
+        seconds: u64,
+        protocol: Protocol,
+    ) -> anyhow::Result<Figures> {
+        figures(self.command(script, clients, seconds, protocol).output()?)
     }
 
     /// As `run`, with one more client running `beside` meanwhile (the
@@ -48,13 +73,14 @@ impl PgBench {
         clients: usize,
         seconds: u64,
         beside: &Path,
+        protocol: Protocol,
     ) -> anyhow::Result<Figures> {
         let writer = self
-            .command(beside, 1, seconds)
+            .command(beside, 1, seconds, protocol)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()?;
-        let main = self.command(script, clients, seconds).output();
+        let main = self.command(script, clients, seconds, protocol).output();
         figures(writer.wait_with_output()?)?;
         figures(main?)
     }

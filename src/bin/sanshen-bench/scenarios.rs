@@ -10,6 +10,7 @@ use futures_util::StreamExt;
 
 use crate::api::{self, Api, PASSWORD};
 use crate::load::{self, Stats, Until};
+use crate::pgbench::{Figures, Protocol};
 use crate::report::{Report, Target, number};
 use crate::server::{self, Environment};
 use crate::{Sizes, chain};
@@ -80,8 +81,8 @@ impl<'a> Bench<'a> {
         })
     }
 
-    fn pgbench(&self, script: &str, c: usize) -> anyhow::Result<crate::pgbench::Figures> {
-        self.pgbench_beside(script, c, None)
+    fn pgbench(&self, script: &str, c: usize, protocol: Protocol) -> anyhow::Result<Figures> {
+        self.pgbench_beside(script, c, None, protocol)
     }
 
     fn pgbench_beside(
@@ -89,16 +90,18 @@ impl<'a> Bench<'a> {
         script: &str,
         c: usize,
         beside: Option<&str>,
-    ) -> anyhow::Result<crate::pgbench::Figures> {
-        let bar = load::bar(&format!("pgbench {script} ×{c}"));
+        protocol: Protocol,
+    ) -> anyhow::Result<Figures> {
+        let bar = load::bar(&format!("pgbench {script} ×{c} ({protocol:?})"));
         let seconds = self.sizes.seconds.round().max(1.0) as u64;
         let path = |name: &str| self.scripts.join(format!("{name}.sql"));
         let figures = match beside {
-            None => self.env.pgbench.run(&path(script), c, seconds)?,
-            Some(other) => self
-                .env
-                .pgbench
-                .run_beside(&path(script), c, seconds, &path(other))?,
+            None => self.env.pgbench.run(&path(script), c, seconds, protocol)?,
+            Some(other) => {
+                self.env
+                    .pgbench
+                    .run_beside(&path(script), c, seconds, &path(other), protocol)?
+            }
         };
         bar.finish_with_message(format!(
             "{:.0} tx/s, mean {:.1} ms",
@@ -139,25 +142,34 @@ impl<'a> Bench<'a> {
         )
         .await;
         self.errors += stats.errors;
-        let with = self.pgbench("signoff_chain", c)?;
-        let without = self.pgbench("signoff_nochain", c)?;
-        let batched = self.pgbench_beside("signoff_staged", c, Some("chain_batch"))?;
+        let with = self.pgbench("signoff_chain", c, Protocol::Simple)?;
+        let without = self.pgbench("signoff_nochain", c, Protocol::Simple)?;
+        let batched =
+            self.pgbench_beside("signoff_staged", c, Some("chain_batch"), Protocol::Simple)?;
         let backlog = self.drain_pending()?;
+        let prepared =
+            self.pgbench_beside("signoff_staged", c, Some("chain_batch"), Protocol::Prepared)?;
+        self.drain_pending()?;
         // sanshen queues its event and chains in batches (src/audit/chainer.rs):
         // its twin is the staged transaction with the batch writer beside it.
-        let ratio = stats.per_second() / batched.tps;
-        self.report.result(
-            cells(
-                "approve",
-                c,
-                &stats,
-                "sign-offs/s",
-                format!("{} tx/s", number(batched.tps)),
-            ),
-            ratio,
-            format!("{ratio:.2}"),
-            Target::AtLeast(0.5),
-        );
+        for (name, twin) in [
+            ("approve", &batched),
+            ("approve (pgbench prepared)", &prepared),
+        ] {
+            let ratio = stats.per_second() / twin.tps;
+            self.report.result(
+                cells(
+                    name,
+                    c,
+                    &stats,
+                    "sign-offs/s",
+                    format!("{} tx/s", number(twin.tps)),
+                ),
+                ratio,
+                format!("{ratio:.2}"),
+                Target::AtLeast(0.5),
+            );
+        }
         self.report.chain.push(vec![
             c.to_string(),
             number(with.tps),
@@ -210,20 +222,23 @@ impl<'a> Bench<'a> {
             )
             .await;
         self.errors += stats.errors;
-        let pg = self.pgbench("read", c)?;
-        let ratio = stats.per_second() / pg.tps;
-        self.report.result(
-            cells(
-                "read",
-                c,
-                &stats,
-                "req/s",
-                format!("{} tx/s", number(pg.tps)),
-            ),
-            ratio,
-            format!("{ratio:.2}"),
-            Target::AtLeast(0.5),
-        );
+        let simple = self.pgbench("read", c, Protocol::Simple)?;
+        let prepared = self.pgbench("read", c, Protocol::Prepared)?;
+        for (name, twin) in [("read", &simple), ("read (pgbench prepared)", &prepared)] {
+            let ratio = stats.per_second() / twin.tps;
+            self.report.result(
+                cells(
+                    name,
+                    c,
+                    &stats,
+                    "req/s",
+                    format!("{} tx/s", number(twin.tps)),
+                ),
+                ratio,
+                format!("{ratio:.2}"),
+                Target::AtLeast(0.5),
+            );
+        }
         Ok(())
     }
 
