@@ -741,3 +741,67 @@ async fn every_action_writes_exactly_one_event_with_its_transition() {
     assert_eq!(stages.len(), 6);
     assert_eq!(trail["stages"][0]["checks"], json!(CHECKS));
 }
+
+/// The actions check the session in their own transaction, with the draft's
+/// lock: a logged-out or disabled signer's still-unexpired token signs
+/// nothing, and does not learn whether a draft exists.
+#[tokio::test]
+async fn a_dead_session_signs_nothing_and_learns_nothing() {
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    assert_eq!(n.submit(id, &hash).await.status(), 200);
+    let signer = n.signer("review_1");
+    let before = n.events().await;
+
+    let res = n
+        .app
+        .call(Method::POST, "/auth/logout", Some(&signer.token), None)
+        .await;
+    assert_eq!(res.status(), 204);
+    assert_problem(
+        n.approve(id, "review_1", &hash).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+    let missing = uuid::Uuid::new_v4();
+    assert_problem(
+        n.approve(missing, "review_1", &hash).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+
+    // Logged in again, then disabled by the admin: refused as well.
+    let (token, refresh_token) = n.app.login_ok(&signer.username, common::PASSWORD).await;
+    let again = common::User {
+        id: signer.id,
+        username: signer.username.clone(),
+        token,
+        refresh_token,
+    };
+    let res = n
+        .app
+        .call(
+            Method::PATCH,
+            &format!("/users/{}", signer.id),
+            Some(&n.admin.token),
+            Some(json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_problem(
+        n.approve_as(&again, id, "review_1", &hash).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+
+    let d = n.get(&n.author, id).await;
+    assert_eq!(d["current_stage"], "review_1", "nothing was signed");
+    assert_eq!(
+        n.events().await,
+        before + 3,
+        "only the logout, the login and the disabling were recorded"
+    );
+}

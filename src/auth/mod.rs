@@ -7,4 +7,4 @@ pub mod sessions;
 pub mod throttle;
 pub mod token;
 
-pub use extractor::AuthUser;
+pub use extractor::{AuthUser, TokenHolder};

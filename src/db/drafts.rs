@@ -111,12 +111,12 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
 
 /// Every action takes this lock first: actions on one draft serialize here,
 /// across all sanshen processes (SPEC §2 invariant 6).
-pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<DraftRow>> {
+pub async fn lock(mut conn: &AsyncPgConnection, id: Uuid) -> QueryResult<Option<DraftRow>> {
     drafts::table
         .find(id)
         .select(DraftRow::as_select())
         .for_update()
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()
 }

@@ -21,7 +21,7 @@ pub struct SessionCheck {
 /// One query per authenticated request: the session, its user and the
 /// user's grants together.
 pub async fn check(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     session_id: Uuid,
     user_id: Uuid,
 ) -> QueryResult<Option<SessionCheck>> {
@@ -41,7 +41,7 @@ pub async fn check(
             Option::<GrantRow>::as_select(),
         ))
         .order((grants::created_at.asc(), grants::id.asc()))
-        .load(conn)
+        .load(&mut conn)
         .await?;
     let mut rows = rows.into_iter();
     let Some((username, disabled, revoked_at, first)) = rows.next() else {

@@ -7,7 +7,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::{NewEvent, append};
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, TokenHolder};
 use crate::db::drafts::{self, CommentRow, DraftState, NewDraft, RevisionRow, SignoffRow};
 use crate::db::{channels, connect, users};
 use crate::domain::content::{Content, Remark};
@@ -187,17 +187,19 @@ fn unchanged(loaded: &Loaded, revision: i32) -> DraftState<'_> {
     }
 }
 
+/// A workflow action by the holder of an access token; the session is
+/// checked in the action's transaction (`facts::load_as`).
 pub async fn perform(
     state: &AppState,
-    user: &AuthUser,
+    holder: &TokenHolder,
     id: Uuid,
     command: Command,
 ) -> Result<Loaded, ApiError> {
     let mut conn = connect(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let (loaded, actor) = facts::load(conn, id, user.user_id, true).await?;
+        let (loaded, user, actor) = facts::load_as(conn, id, holder).await?;
         let effect = decide(&loaded.facts, &actor, &action_of(&command))?;
-        apply(conn, user, loaded, &command, &effect).await
+        apply(conn, &user, loaded, &command, &effect).await
     })
     .await
 }

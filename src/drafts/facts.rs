@@ -3,9 +3,11 @@
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
+use crate::auth::{AuthUser, TokenHolder};
 use crate::db::channels::{self, WorkflowRow};
 use crate::db::drafts::{self, DraftRow, RevisionRow, SignoffRow};
-use crate::db::users;
+use crate::db::sessions;
+use crate::db::users::{self, GrantRow};
 use crate::domain::vocabulary::{Decision, Role, Stage, Status};
 use crate::domain::workflow::{Actor, DraftFacts, Grant, Signature, Workflow};
 use crate::http::error::ApiError;
@@ -35,11 +37,40 @@ pub async fn load(
     };
     let row = row.ok_or(ApiError::NotFound)?;
     let shared: &AsyncPgConnection = conn;
-    let (revision, workflow, signoffs, actor) = futures_util::try_join!(
-        async { Ok::<_, ApiError>(drafts::revision(shared, id, row.revision).await?) },
-        workflow_for(shared, &row),
-        async { Ok::<_, ApiError>(drafts::signoffs_of(shared, id, row.revision).await?) },
-        actor(shared, user_id),
+    let (loaded, actor) = futures_util::try_join!(rest(shared, row), actor(shared, user_id))?;
+    Ok((loaded, actor))
+}
+
+/// As `load` with the lock, for a caller whose session is still to be
+/// checked: the check goes with the lock in one round trip, and is judged
+/// first, so that a revoked session learns nothing, not even whether the
+/// draft exists. Its grants are the actor's, read in this transaction.
+pub async fn load_as(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    holder: &TokenHolder,
+) -> Result<(Loaded, AuthUser, Actor), ApiError> {
+    let shared: &AsyncPgConnection = conn;
+    let (row, live) = futures_util::try_join!(
+        async { Ok::<_, ApiError>(drafts::lock(shared, id).await?) },
+        async {
+            Ok::<_, ApiError>(sessions::check(shared, holder.session_id, holder.user_id).await?)
+        },
+    )?;
+    let user = holder.admit(live)?;
+    let row = row.ok_or(ApiError::NotFound)?;
+    let loaded = rest(shared, row).await?;
+    let actor = to_actor(user.user_id, false, user.grants.clone());
+    Ok((loaded, user, actor))
+}
+
+/// The draft's revision, workflow and sign-offs, pipelined: one round trip.
+async fn rest(conn: &AsyncPgConnection, row: DraftRow) -> Result<Loaded, ApiError> {
+    let id = row.id;
+    let (revision, workflow, signoffs) = futures_util::try_join!(
+        async { Ok::<_, ApiError>(drafts::revision(conn, id, row.revision).await?) },
+        workflow_for(conn, &row),
+        async { Ok::<_, ApiError>(drafts::signoffs_of(conn, id, row.revision).await?) },
     )?;
     let revision = revision.ok_or_else(|| {
         ApiError::internal(anyhow::anyhow!(
@@ -58,13 +89,12 @@ pub async fn load(
         round: row.round,
         signatures: signoffs.iter().map(|(s, _)| signature(s)).collect(),
     };
-    let loaded = Loaded {
+    Ok(Loaded {
         row,
         revision,
         signoffs,
         facts,
-    };
-    Ok((loaded, actor))
+    })
 }
 
 /// In review and after, the version the draft was submitted under; before
@@ -119,6 +149,10 @@ pub async fn actor(conn: &AsyncPgConnection, user_id: Uuid) -> Result<Actor, Api
     let (disabled, grants) = users::with_grants(conn, user_id)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
+    Ok(to_actor(user_id, disabled, grants))
+}
+
+fn to_actor(user_id: Uuid, disabled: bool, grants: Vec<GrantRow>) -> Actor {
     let grants = grants
         .into_iter()
         .filter_map(|g| {
@@ -129,9 +163,9 @@ pub async fn actor(conn: &AsyncPgConnection, user_id: Uuid) -> Result<Actor, Api
             })
         })
         .collect();
-    Ok(Actor {
+    Actor {
         user_id,
         disabled,
         grants,
-    })
+    }
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, TokenHolder};
 use crate::db::connect;
 use crate::domain::content::{Content, FieldError, Remark};
 use crate::domain::content_hash::ContentHash;
@@ -381,7 +381,7 @@ fn url_field(url: Option<String>) -> Result<Option<String>, ApiError> {
 
 async fn perform(
     state: &AppState,
-    user: &AuthUser,
+    user: &TokenHolder,
     id: Uuid,
     command: Command,
 ) -> Result<HttpResponse, ApiError> {
@@ -408,7 +408,7 @@ async fn perform(
     ))]
 pub async fn submit(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: TokenHolder,
     id: web::Path<Uuid>,
     body: ApiJson<SubmitRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -432,7 +432,7 @@ pub async fn submit(
     ))]
 pub async fn approve(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: TokenHolder,
     id: web::Path<Uuid>,
     body: ApiJson<ApproveRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -462,7 +462,7 @@ pub async fn approve(
     ))]
 pub async fn return_(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: TokenHolder,
     id: web::Path<Uuid>,
     body: ApiJson<ReturnRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -491,7 +491,7 @@ pub async fn return_(
     ))]
 pub async fn withdraw(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: TokenHolder,
     id: web::Path<Uuid>,
     body: ApiJsonOrEmpty<WithdrawRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -515,7 +515,7 @@ pub async fn withdraw(
     ))]
 pub async fn publish(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: TokenHolder,
     id: web::Path<Uuid>,
     body: ApiJson<PublishRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -543,7 +543,7 @@ pub async fn publish(
     ))]
 pub async fn retract(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: TokenHolder,
     id: web::Path<Uuid>,
     body: ApiJson<RetractRequest>,
 ) -> Result<HttpResponse, ApiError> {
