@@ -12,6 +12,9 @@ SELECT id, 1, '基准测试稿件', '', repeat('正文。', 200), 'text', encode
 INSERT INTO signoffs (id, draft_id, revision, round, content_hash, stage, signer_id, decision, checks)
 SELECT gen_random_uuid(), d.id, 1, 1, encode(sha256(d.id::text::bytea), 'hex'), s, '00000000-0000-0000-0000-000000000002', 'approve', '{}'
 FROM bench_drafts d, unnest(ARRAY['review_1','proofread_1','review_2']) s;
+-- Rounds for the sign-offs the scripts insert: each its own, so that none
+-- collides with another on (draft, round, stage), however long the runs.
+CREATE SEQUENCE bench_round START 2;
 ANALYZE;
 
 -- The batched chain, as sanshen does it (src/audit/chainer.rs): each

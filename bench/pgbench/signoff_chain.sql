@@ -6,12 +6,11 @@
 -- The event's hash is SHA-256 over text of an event's size: the same class
 -- of work as the JCS hash sanshen computes in Rust.
 \set n random(1, 1000)
-\set round random(2, 2000000000)
 BEGIN;
 SELECT d.status, d.current_stage, r.content_hash FROM drafts d JOIN bench_drafts b ON b.id = d.id
   JOIN revisions r ON r.draft_id = d.id AND r.number = d.revision WHERE b.n = :n FOR UPDATE OF d;
 INSERT INTO signoffs (id, draft_id, revision, round, content_hash, stage, signer_id, decision, comment, checks)
-  SELECT gen_random_uuid(), id, 1, :round, encode(sha256(id::text::bytea), 'hex'), 'review_1',
+  SELECT gen_random_uuid(), id, 1, nextval('bench_round'), encode(sha256(id::text::bytea), 'hex'), 'review_1',
          '00000000-0000-0000-0000-000000000002', 'approve', '同意', ARRAY['political','legal','policy','secrecy','language','public_opinion']
   FROM bench_drafts WHERE n = :n;
 UPDATE drafts SET current_stage = 'review_1', updated_at = now() WHERE id = (SELECT id FROM bench_drafts WHERE n = :n);
