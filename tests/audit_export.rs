@@ -537,3 +537,32 @@ async fn a_100_000_event_export_streams_in_flat_memory() {
         stdout(&verified)
     );
 }
+
+/// Verification reads the trail a page at a time, checking each page while
+/// the next is read: a break far from the first page is still named.
+#[tokio::test]
+async fn a_break_pages_into_the_trail_is_named() {
+    let (app, _admin, auditor) = setup().await;
+    load_events(&app, 2500).await;
+    let k = 1700;
+    app.sql(&format!(
+        "DO $$ BEGIN SET LOCAL session_replication_role = replica; \
+         UPDATE audit_events SET detail = '{{\"i\": -1}}' WHERE seq = {k}; END $$"
+    ))
+    .await;
+    let res = app.get("/audit/verify", &auditor.token).await;
+    assert_eq!(res.status(), 200);
+    let verdict: Value = res.json().await.unwrap();
+    assert_eq!(
+        (&verdict["valid"], &verdict["first_invalid_seq"]),
+        (&json!(false), &json!(k)),
+        "{verdict}"
+    );
+    let checked = cli(&["audit", "verify"], Some(&app.database_url)).await;
+    assert_ne!(checked.status.code(), Some(0), "{}", stdout(&checked));
+    assert!(
+        stdout(&checked).contains(&k.to_string()),
+        "{}",
+        stdout(&checked)
+    );
+}

@@ -35,17 +35,31 @@ async fn check(conn: &mut AsyncPgConnection) -> QueryResult<Verification> {
         .first(conn)
         .await
         .optional()?;
+    // Each page is checked on a blocking thread while the next is read, so
+    // that hashing and the database work at the same time.
+    let all = EventFilter::default();
     let mut verifier = ChainVerifier::new();
     let mut window = Window::default();
+    let mut events = query::page(conn, &all, window, PAGE).await?;
     loop {
-        let events = query::page(conn, &EventFilter::default(), window, PAGE).await?;
-        for event in &events {
-            verifier.push(event);
-        }
-        if events.len() < PAGE as usize {
+        let last_page = events.len() < PAGE as usize;
+        window.after = events.last().map(|e| e.seq).or(window.after);
+        let checking = async move {
+            let checked = tokio::task::spawn_blocking(move || {
+                for event in &events {
+                    verifier.push(event);
+                }
+                verifier
+            })
+            .await;
+            Ok(checked.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())))
+        };
+        if last_page {
+            verifier = checking.await?;
             break;
         }
-        window.after = events.last().map(|e| e.seq);
+        let next = query::page(conn, &all, window, PAGE);
+        (verifier, events) = futures_util::try_join!(checking, next)?;
     }
     let mut verification = verifier.finish();
     if let Some((seq, hash)) = head {
