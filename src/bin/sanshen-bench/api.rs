@@ -28,10 +28,25 @@ pub const CHECKS: [&str; 6] = [
     "public_opinion",
 ];
 
+/// Says why a request failed, for the first few failures of a run: a run
+/// with errors is no result, and its reader needs to know what went wrong.
+pub fn failed(what: &str, why: &dyn std::fmt::Display) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SHOWN: AtomicU64 = AtomicU64::new(0);
+    if SHOWN.fetch_add(1, Ordering::Relaxed) < 20 {
+        eprintln!("\nfailed: {what}: {why}");
+    }
+}
+
 impl Api {
     pub fn new(base: String) -> Api {
+        // Idle connections are dropped well before the server's keep-alive
+        // (actix's default, 5 s) closes them: a request sent on a connection
+        // the server is closing fails, and between scenarios (pgbench runs)
+        // the clients sit idle for longer than that.
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(256)
+            .pool_idle_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(120))
             .build()
             .unwrap_or_default();
@@ -128,7 +143,10 @@ impl Api {
                 .await
             {
                 Ok(_) => latencies.push(t.elapsed()),
-                Err(_) => errors += 1,
+                Err(e) => {
+                    failed("approve", &e);
+                    errors += 1;
+                }
             }
         }
         (latencies, errors)
@@ -143,7 +161,14 @@ impl Api {
             .await;
         match res {
             Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
-            _ => false,
+            Ok(r) => {
+                failed(&format!("GET {path}"), &r.status());
+                false
+            }
+            Err(e) => {
+                failed(&format!("GET {path}"), &e);
+                false
+            }
         }
     }
 }

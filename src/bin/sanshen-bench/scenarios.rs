@@ -321,7 +321,13 @@ impl<'a> Bench<'a> {
             Until::Stopped(stop.clone()),
             move || {
                 let api = api.clone();
-                async move { api.login("bench.editor", PASSWORD).await.is_ok() }
+                async move {
+                    let login = api.login("bench.editor", PASSWORD).await;
+                    if let Err(e) = &login {
+                        api::failed("login", e);
+                    }
+                    login.is_ok()
+                }
             },
         ));
         // Let the storm fill argon2's queue before measuring.
