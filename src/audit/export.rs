@@ -145,10 +145,7 @@ async fn next_chunk(p: &mut Progress) -> Result<Bytes, ExportError> {
     p.after = events.last().map(|e| e.seq).or(p.after);
     let header = std::mem::take(&mut p.header_due);
     let format = p.export.format;
-    let encoding = async {
-        let encoded = tokio::task::spawn_blocking(move || encode(format, header, &events)).await;
-        encoded.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
-    };
+    let encoding = crate::audit::off_thread(move || encode(format, header, &events));
     if p.done {
         return encoding.await;
     }

@@ -12,3 +12,12 @@ pub mod query;
 pub mod verify;
 
 pub use append::{NewEvent, Origin, append};
+
+/// Runs CPU-bound work on tokio's blocking pool, so that the caller's
+/// thread can read the next page from the database meanwhile; a panic in
+/// `work` is the caller's panic, as if it had run inline.
+pub(crate) async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}

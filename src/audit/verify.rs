@@ -44,15 +44,14 @@ async fn check(conn: &mut AsyncPgConnection) -> QueryResult<Verification> {
     loop {
         let last_page = events.len() < PAGE as usize;
         window.after = events.last().map(|e| e.seq).or(window.after);
-        let checking = async move {
-            let checked = tokio::task::spawn_blocking(move || {
+        let checking = async {
+            Ok(crate::audit::off_thread(move || {
                 for event in &events {
                     verifier.push(event);
                 }
                 verifier
             })
-            .await;
-            Ok(checked.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())))
+            .await)
         };
         if last_page {
             verifier = checking.await?;
