@@ -19,11 +19,8 @@ pub struct CreateUser {
 }
 
 pub fn check_username(username: &str) -> Option<FieldProblem> {
-    let ok = (3..=64).contains(&username.len())
-        && username
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
-    (!ok).then(|| FieldProblem::new("username", "must be 3–64 of A–Z a–z 0–9 _ . -"))
+    (!crate::domain::username::is_valid(username))
+        .then(|| FieldProblem::new("username", "must be 3–64 of A–Z a–z 0–9 _ . -"))
 }
 
 pub fn check_display_name(name: &str) -> Option<FieldProblem> {

@@ -8,11 +8,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{NewEvent, Origin, append};
+use crate::auth::AuthUser;
+use crate::auth::throttle::{self, Admission};
 use crate::auth::token::{hash_refresh_token, new_refresh_token};
-use crate::auth::{AuthUser, throttle};
 use crate::db::users::{find_by_username, find_for_share};
 use crate::db::{connect, sessions};
 use crate::domain::password::check_password;
+use crate::domain::username;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
@@ -59,12 +61,23 @@ pub async fn login(
     let ip = origin.ip.clone().unwrap_or_else(|| "unknown".into());
     // The connection goes back to the pool before argon2: logins queued for
     // the hasher must not hold the connections every other request needs.
-    let user = {
+    let (reservation, user) = {
         let mut conn = connect(&state.pool).await?;
-        if let Some(seconds) = throttle::retry_after(&mut conn, &key, &ip).await? {
-            return Err(ApiError::TooManyRequests(seconds));
-        }
-        find_by_username(&mut conn, username).await?
+        conn.transaction::<_, ApiError, _>(async |conn| {
+            let reservation = match throttle::admit(conn, &key, &ip).await? {
+                Admission::Go(r) => r,
+                Admission::Wait(seconds) => return Err(ApiError::TooManyRequests(seconds)),
+            };
+            // A name no account can have is looked up nowhere, yet costs the
+            // same argon2 time below as an unknown one.
+            let user = if username::is_valid(username) {
+                find_by_username(conn, username).await?
+            } else {
+                None
+            };
+            Ok((reservation, user))
+        })
+        .await?
     };
     let matches = state
         .hasher
@@ -72,6 +85,7 @@ pub async fn login(
         .await
         .map_err(ApiError::internal)?;
     let mut conn = connect(&state.pool).await?;
+    let mut reservation = Some(reservation);
     if let Some(user) = user.as_ref().filter(|u| matches && !u.disabled) {
         let opened = conn
             .transaction::<_, ApiError, _>(async |conn| {
@@ -81,7 +95,10 @@ pub async fn login(
                 if now.is_none_or(|u| u.disabled || u.password_hash != user.password_hash) {
                     return Ok(None);
                 }
-                throttle::record_success(conn, &key, &ip).await?;
+                let Some(r) = reservation.take() else {
+                    return Ok(None);
+                };
+                throttle::succeeded(conn, r).await?;
                 let session_id = sessions::create(conn, user.id).await?;
                 let pair = issue_pair(state, conn, user.id, session_id).await?;
                 append(
@@ -106,8 +123,13 @@ pub async fn login(
         "bad_credentials"
     };
     let attempted: String = username.chars().take(64).collect();
+    let Some(reservation) = reservation else {
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "login reservation spent twice"
+        )));
+    };
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let failures = throttle::record_failure(conn, &key, &ip).await?;
+        let failures = throttle::failed(conn, reservation).await?;
         let event = NewEvent::new("login_failed", origin)
             .with("username", attempted)
             .with("reason", reason)

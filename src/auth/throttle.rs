@@ -1,11 +1,16 @@
 //! Login throttling (SPEC §3): per (username, address) after 5 consecutive
 //! failures, a wait doubling from 1 minute up to 15; per username at most
-//! 100 failures an hour from all addresses.
+//! 100 failures an hour from all addresses, except from an address the user
+//! logged in from in the last 30 days. Every attempt is reserved before
+//! argon2 runs, so parallel attempts are counted like sequential ones.
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
+use diesel::sql_query;
+use diesel::sql_types::{BigInt, Bool, Double, Integer, Nullable, Text, Timestamptz};
 use diesel::upsert::excluded;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use sha2::{Digest, Sha256};
 
 use crate::db::schema::{login_failures, login_throttle};
 
@@ -13,6 +18,8 @@ pub const FREE_FAILURES: i32 = 5;
 pub const HOURLY_CAP: i64 = 100;
 const FIRST_WAIT_SECONDS: i64 = 60;
 const MAX_WAIT_SECONDS: i64 = 15 * 60;
+/// A reservation older than this was left by a process that died mid-login.
+const RESERVATION_SECONDS: f64 = 120.0;
 
 /// The wait imposed after the `failures`-th consecutive failure, if any.
 pub fn wait_after(failures: i32) -> Option<Duration> {
@@ -28,54 +35,173 @@ pub fn wait_after(failures: i32) -> Option<Duration> {
     Some(Duration::seconds(seconds))
 }
 
-/// The throttle key: usernames compare without case, like the accounts.
+/// The throttle key: usernames compare without case, like the accounts. A
+/// name longer than any account's (SPEC §1: at most 64) is keyed by its
+/// hash, so that no client-sent length reaches an index.
 pub fn key(username: &str) -> String {
-    username.to_lowercase()
+    let lower = username.to_lowercase();
+    if lower.chars().count() <= 64 {
+        lower
+    } else {
+        format!("sha256:{}", hex::encode(Sha256::digest(lower.as_bytes())))
+    }
 }
 
-/// Seconds the caller must still wait, or None if they may try now.
-pub async fn retry_after(
-    conn: &mut AsyncPgConnection,
-    key: &str,
-    ip: &str,
-) -> QueryResult<Option<u64>> {
+/// A login allowed on to argon2. Until its verdict is recorded it counts as
+/// a failure, so that attempts sent at once cannot all be evaluated.
+#[derive(Debug)]
+pub struct Reservation {
+    id: i64,
+    key: String,
+    ip: String,
+}
+
+#[derive(Debug)]
+pub enum Admission {
+    Go(Reservation),
+    /// Throttled: seconds to wait.
+    Wait(u64),
+}
+
+#[derive(QueryableByName)]
+struct Standing {
+    #[diesel(sql_type = Integer)]
+    consecutive: i32,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    locked_until: Option<DateTime<Utc>>,
+    #[diesel(sql_type = BigInt)]
+    here_in_flight: i64,
+    #[diesel(sql_type = BigInt)]
+    all_in_flight: i64,
+    #[diesel(sql_type = Bool)]
+    known_address: bool,
+    #[diesel(sql_type = BigInt)]
+    hourly_failures: i64,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    oldest_counted: Option<DateTime<Utc>>,
+}
+
+#[derive(QueryableByName)]
+struct Reserved {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Decides whether a login for (key, ip) may be evaluated now and, if so,
+/// reserves its place. Runs in the caller's transaction: the per-username
+/// advisory lock serializes admissions across all instances until commit.
+pub async fn admit(conn: &mut AsyncPgConnection, key: &str, ip: &str) -> QueryResult<Admission> {
+    sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 1339))")
+        .bind::<Text, _>(format!("login:{key}"))
+        .execute(conn)
+        .await?;
+    sql_query(
+        "DELETE FROM login_attempts WHERE username = $1 \
+         AND started_at < now() - make_interval(secs => $2)",
+    )
+    .bind::<Text, _>(key)
+    .bind::<Double, _>(RESERVATION_SECONDS)
+    .execute(conn)
+    .await?;
     let now = Utc::now();
-    let locked: Option<Option<DateTime<Utc>>> = login_throttle::table
-        .find((key, ip))
-        .select(login_throttle::locked_until)
-        .first(conn)
-        .await
-        .optional()?;
-    if let Some(Some(until)) = locked
+    // One statement, so one snapshot: a verdict commits its failure and
+    // drops its reservation at once, and is counted exactly once here.
+    let s: Standing = sql_query(
+        "SELECT \
+           coalesce((SELECT consecutive_failures FROM login_throttle WHERE username = $1 AND ip = $2), 0) AS consecutive, \
+           (SELECT locked_until FROM login_throttle WHERE username = $1 AND ip = $2) AS locked_until, \
+           (SELECT count(*) FROM login_attempts WHERE username = $1 AND ip = $2) AS here_in_flight, \
+           (SELECT count(*) FROM login_attempts WHERE username = $1) AS all_in_flight, \
+           EXISTS (SELECT 1 FROM login_known_addresses WHERE username = $1 AND ip = $2 \
+                   AND last_success_at > $3 - interval '30 days') AS known_address, \
+           (SELECT count(*) FROM login_failures WHERE username = $1 AND failed_at > $3 - interval '1 hour') AS hourly_failures, \
+           (SELECT min(failed_at) FROM (SELECT failed_at FROM login_failures \
+              WHERE username = $1 AND failed_at > $3 - interval '1 hour' \
+              ORDER BY failed_at DESC LIMIT $4) recent) AS oldest_counted",
+    )
+    .bind::<Text, _>(key)
+    .bind::<Text, _>(ip)
+    .bind::<Timestamptz, _>(now)
+    .bind::<BigInt, _>(HOURLY_CAP)
+    .get_result(conn)
+    .await?;
+    if let Some(wait) = judge(&s, now) {
+        return Ok(Admission::Wait(wait));
+    }
+    let reserved: Reserved =
+        sql_query("INSERT INTO login_attempts (username, ip) VALUES ($1, $2) RETURNING id")
+            .bind::<Text, _>(key)
+            .bind::<Text, _>(ip)
+            .get_result(conn)
+            .await?;
+    Ok(Admission::Go(Reservation {
+        id: reserved.id,
+        key: key.to_string(),
+        ip: ip.to_string(),
+    }))
+}
+
+/// The wait for a standing, or None if one more attempt may be evaluated.
+fn judge(s: &Standing, now: DateTime<Utc>) -> Option<u64> {
+    if let Some(until) = s.locked_until
         && until > now
     {
-        return Ok(Some(ceil_seconds(until - now)));
+        return Some(ceil_seconds(until - now).max(1));
     }
-    let hour_ago = now - Duration::hours(1);
-    let recent: Vec<DateTime<Utc>> = login_failures::table
-        .filter(
-            login_failures::username
-                .eq(key)
-                .and(login_failures::failed_at.gt(hour_ago)),
-        )
-        .select(login_failures::failed_at)
-        .order(login_failures::failed_at.desc())
-        .limit(HOURLY_CAP)
-        .load(conn)
+    // Out of a lock-out, one attempt at a time; before it, only as many as
+    // are left before the fifth consecutive failure.
+    let allowed = i64::from((FREE_FAILURES - s.consecutive).max(1));
+    if s.here_in_flight >= allowed {
+        let pending = i32::try_from(s.here_in_flight).unwrap_or(i32::MAX);
+        let wait = wait_after(s.consecutive.saturating_add(pending))
+            .unwrap_or(Duration::seconds(FIRST_WAIT_SECONDS));
+        return Some(ceil_seconds(wait));
+    }
+    // The owner's known address is spared the cap across addresses, so that
+    // strangers failing on purpose cannot lock the owner out.
+    if !s.known_address && s.hourly_failures + s.all_in_flight >= HOURLY_CAP {
+        let wait = match s.oldest_counted {
+            // Free again when the oldest of the last hundred leaves the window.
+            Some(oldest) if s.hourly_failures >= HOURLY_CAP => oldest + Duration::hours(1) - now,
+            _ => Duration::seconds(FIRST_WAIT_SECONDS),
+        };
+        return Some(ceil_seconds(wait).max(1));
+    }
+    None
+}
+
+/// Records a failed verdict; returns the consecutive count for this (key, ip).
+pub async fn failed(conn: &mut AsyncPgConnection, r: Reservation) -> QueryResult<i32> {
+    release(conn, &r).await?;
+    record_failure(conn, &r.key, &r.ip).await
+}
+
+/// Records a successful login: the consecutive count is cleared and the
+/// address becomes one the owner is known to use.
+pub async fn succeeded(conn: &mut AsyncPgConnection, r: Reservation) -> QueryResult<()> {
+    release(conn, &r).await?;
+    record_success(conn, &r.key, &r.ip).await?;
+    sql_query(
+        "INSERT INTO login_known_addresses (username, ip, last_success_at) VALUES ($1, $2, now()) \
+         ON CONFLICT (username, ip) DO UPDATE SET last_success_at = excluded.last_success_at",
+    )
+    .bind::<Text, _>(&r.key)
+    .bind::<Text, _>(&r.ip)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn release(conn: &mut AsyncPgConnection, r: &Reservation) -> QueryResult<()> {
+    sql_query("DELETE FROM login_attempts WHERE id = $1")
+        .bind::<BigInt, _>(r.id)
+        .execute(conn)
         .await?;
-    if recent.len() as i64 >= HOURLY_CAP
-        && let Some(oldest) = recent.last()
-    {
-        // Free again when the oldest of the last hundred leaves the window.
-        return Ok(Some(
-            ceil_seconds(*oldest + Duration::hours(1) - now).max(1),
-        ));
-    }
-    Ok(None)
+    Ok(())
 }
 
 /// Records a failure; returns the consecutive count for this (key, ip).
-pub async fn record_failure(conn: &mut AsyncPgConnection, key: &str, ip: &str) -> QueryResult<i32> {
+async fn record_failure(conn: &mut AsyncPgConnection, key: &str, ip: &str) -> QueryResult<i32> {
     diesel::insert_into(login_failures::table)
         .values(login_failures::username.eq(key))
         .execute(conn)
@@ -105,7 +231,7 @@ pub async fn record_failure(conn: &mut AsyncPgConnection, key: &str, ip: &str) -
 }
 
 /// A success clears the consecutive count for this (key, ip).
-pub async fn record_success(conn: &mut AsyncPgConnection, key: &str, ip: &str) -> QueryResult<()> {
+async fn record_success(conn: &mut AsyncPgConnection, key: &str, ip: &str) -> QueryResult<()> {
     diesel::delete(login_throttle::table.find((key, ip)))
         .execute(conn)
         .await?;
