@@ -77,8 +77,13 @@ pub async fn read_limited(payload: &mut Payload) -> Result<web::BytesMut, ApiErr
 }
 
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(body)
+    let Unambiguous(value) = serde_json::from_slice(body)
         .map_err(|e| ApiError::Malformed(format!("invalid JSON: {e}")))?;
+    // serde would read an array positionally into a struct: `["portal", …]`
+    // must not become a draft. Every request body here is an object.
+    if !value.is_object() {
+        return Err(ApiError::Malformed("the body must be a JSON object".into()));
+    }
     if let Some(path) = find_nul(&value, "") {
         let field = if path.is_empty() {
             "body".to_string()
@@ -91,6 +96,76 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         ));
     }
     serde_json::from_value(value).map_err(|e| ApiError::Malformed(e.to_string()))
+}
+
+/// A JSON value that can be read only one way: an object naming a key twice
+/// is refused, where `serde_json::Value` would silently keep the last one
+/// (`{"channel":"wechat_official","channel":"portal"}` made a portal draft).
+struct Unambiguous(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for Unambiguous {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UnambiguousVisitor).map(Unambiguous)
+    }
+}
+
+struct UnambiguousVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UnambiguousVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Unambiguous(value) = map.next_value()?;
+            if object.insert(key.clone(), value).is_some() {
+                return Err(serde::de::Error::custom(format!(
+                    "the key \"{key}\" appears twice in one object"
+                )));
+            }
+        }
+        Ok(serde_json::Value::Object(object))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Unambiguous(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
 }
 
 fn check_media_type(req: &HttpRequest) -> Result<(), ApiError> {
@@ -154,6 +229,22 @@ mod tests {
     #[test]
     fn unknown_fields_are_malformed() {
         let err = parse::<Login>(br#"{"username":"a","x":1}"#).unwrap_err();
+        assert_eq!(err.code(), "malformed_request");
+    }
+
+    #[test]
+    fn a_key_named_twice_is_malformed_at_any_depth() {
+        let err = parse::<Login>(br#"{"username":"a","username":"b"}"#).unwrap_err();
+        assert_eq!(err.code(), "malformed_request");
+        let err = parse::<serde_json::Value>(br#"{"a":[{"b":1,"b":1}]}"#).unwrap_err();
+        assert_eq!(err.code(), "malformed_request");
+        let fine = parse::<serde_json::Value>(br#"{"a":{"b":1},"c":{"b":1.5}}"#).unwrap();
+        assert_eq!(fine["c"]["b"], 1.5);
+    }
+
+    #[test]
+    fn an_array_in_place_of_the_object_is_malformed() {
+        let err = parse::<Login>(br#"["a"]"#).unwrap_err();
         assert_eq!(err.code(), "malformed_request");
     }
 
