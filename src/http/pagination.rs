@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -43,6 +43,12 @@ pub fn decode_time_cursor(cursor: Option<&str>) -> Result<Option<(DateTime<Utc>,
     let text = String::from_utf8(text).map_err(|_| bad())?;
     let (micros, id) = text.split_once(':').ok_or_else(bad)?;
     let at = DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?).ok_or_else(bad)?;
+    // chrono's range is wider than PostgreSQL's: a forged year 200000 would
+    // reach the database as "timestamp out of range". No row of ours is
+    // outside years 1–9999.
+    if !(1..=9999).contains(&at.year()) {
+        return Err(bad());
+    }
     Ok(Some((at, Uuid::parse_str(id).map_err(|_| bad())?)))
 }
 
@@ -105,6 +111,11 @@ mod tests {
     fn foreign_cursors_and_limits_are_malformed() {
         assert!(decode_time_cursor(Some("nonsense!")).is_err());
         assert!(decode_seq_cursor(Some(&encode_time_cursor(Utc::now(), Uuid::nil()))).is_err());
+        let far = URL_SAFE_NO_PAD.encode(format!("{}:{}", i64::MAX / 2, Uuid::nil()));
+        assert!(decode_time_cursor(Some(&far)).is_err());
+        let before_christ =
+            URL_SAFE_NO_PAD.encode(format!("{}:{}", -8_000_000_000_000_000_000_i64, Uuid::nil()));
+        assert!(decode_time_cursor(Some(&before_christ)).is_err());
         assert!(limit(Some(0)).is_err());
         assert!(limit(Some(201)).is_err());
         assert_eq!(limit(None).unwrap(), 50);
