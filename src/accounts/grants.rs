@@ -55,18 +55,10 @@ pub async fn grant(
             .await?
             .ok_or(ApiError::NotFound)?;
         let held = users::grants_of(conn, user_id).await?;
-        let opposite = match role {
-            Role::Admin => Some(Role::Auditor),
-            Role::Auditor => Some(Role::Admin),
-            _ => None,
-        };
-        if let Some(opposite) = opposite
-            && held.iter().any(|g| g.role == opposite.as_str())
-        {
-            return Err(ApiError::SeparationOfDuties(format!(
-                "a user may not hold both admin and auditor; this user holds {}",
-                opposite.as_str()
-            )));
+        // 三员分立: the admin manages accounts and holds nothing else, so it
+        // can never grant itself a way into draft content (SPEC §1).
+        if let Some(clash) = admin_clash(role, held.iter().map(|g| g.role.as_str())) {
+            return Err(ApiError::SeparationOfDuties(clash));
         }
         let row = users::insert_grant(
             conn,
@@ -105,6 +97,21 @@ pub async fn revoke(
         Ok(())
     })
     .await
+}
+
+/// Why `role` may not be added to a user holding `held`, if it may not.
+fn admin_clash<'a>(role: Role, mut held: impl Iterator<Item = &'a str>) -> Option<String> {
+    if role == Role::Admin {
+        held.find(|r| *r != Role::Admin.as_str())
+            .map(|other| format!("an admin holds no other role; this user holds {other}"))
+    } else if held.any(|r| r == Role::Admin.as_str()) {
+        Some(format!(
+            "an admin holds no other role, so {} cannot be granted to this user",
+            role.as_str()
+        ))
+    } else {
+        None
+    }
 }
 
 fn grant_event(action: &'static str, admin: &AuthUser, row: &GrantRow) -> NewEvent {
