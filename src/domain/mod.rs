@@ -3,6 +3,8 @@
 
 pub mod content;
 pub mod content_hash;
+pub mod diff;
 pub mod password;
+pub mod username;
 pub mod vocabulary;
 pub mod workflow;

@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use similar::{ChangeTag, TextDiff};
+use similar::ChangeTag;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -14,6 +14,7 @@ use crate::audit::query::{self, EventFilter, Window};
 use crate::auth::AuthUser;
 use crate::db::{connect, draft_lists, drafts};
 use crate::domain::content::Remark;
+use crate::domain::diff;
 use crate::domain::vocabulary::{Check, Decision, Format, Role, Stage};
 use crate::drafts::{actions, reads};
 use crate::http::draft_views::{CommentView, DraftSummary, RevisionView, WorkflowRef};
@@ -135,7 +136,13 @@ pub struct DiffView {
     pub lines: Vec<DiffLine>,
     /// The same as a unified diff.
     pub unified: String,
+    /// False when the search for the shortest diff hit its time bound: the
+    /// diff is still correct (both revisions rebuild from it) but may mark
+    /// more lines changed than needed.
+    pub minimal: bool,
 }
+
+static DIFFS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 #[utoipa::path(get, path = "/api/v1/drafts/{id}/diff", tag = "drafts", security(("bearer" = [])),
     params(("id" = Uuid, Path), DiffQuery), description = "A line diff of the bodies of two revisions.",
@@ -160,27 +167,39 @@ pub async fn diff(
     let new = drafts::revision(&conn, *id, query.to)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let text = TextDiff::from_lines(&old.body, &new.body);
-    let lines = text
-        .iter_all_changes()
-        .map(|c| DiffLine {
-            op: match c.tag() {
+    // Off the request threads, one diff at a time per process: a diff of
+    // two large bodies is CPU-bound work that must not hold other requests.
+    let _turn = DIFFS.acquire().await.map_err(ApiError::internal)?;
+    let headers = (
+        format!("revision {}", old.number),
+        format!("revision {}", new.number),
+    );
+    let (old_body, new_body) = (old.body, new.body);
+    let computed = tokio::task::spawn_blocking(move || {
+        diff::line_diff(
+            &old_body,
+            &new_body,
+            (&headers.0, &headers.1),
+            diff::TIME_BOUND,
+        )
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    let lines = computed
+        .lines
+        .into_iter()
+        .map(|l| DiffLine {
+            op: match l.op {
                 ChangeTag::Equal => "equal",
                 ChangeTag::Delete => "delete",
                 ChangeTag::Insert => "insert",
             },
-            old_line: c.old_index().map(|i| i + 1),
-            new_line: c.new_index().map(|i| i + 1),
-            text: c.value().to_string(),
+            old_line: l.old_line,
+            new_line: l.new_line,
+            text: l.text,
         })
         .collect();
-    let unified = text
-        .unified_diff()
-        .header(
-            &format!("revision {}", old.number),
-            &format!("revision {}", new.number),
-        )
-        .to_string();
+    let unified = computed.unified;
     let mut fields_changed = Vec::new();
     for (name, a, b) in [
         ("title", &old.title, &new.title),
@@ -199,6 +218,7 @@ pub async fn diff(
         fields_changed,
         lines,
         unified,
+        minimal: computed.minimal,
     }))
 }
 
