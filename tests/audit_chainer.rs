@@ -188,3 +188,108 @@ async fn two_processes_chaining_at_once_leave_one_gapless_valid_chain() {
     assert_eq!(v["head_seq"], expected, "{v}");
     assert_eq!(v["checked"], expected, "{v}");
 }
+
+#[tokio::test]
+async fn a_queued_event_cannot_be_deleted_by_the_owner() {
+    let app = TestApp::spawn().await;
+    let mut owner = AsyncPgConnection::establish(&app.database_url)
+        .await
+        .unwrap();
+    owner.batch_execute("BEGIN").await.unwrap();
+    append(&owner, NewEvent::new("test_waiting", &Origin::default()))
+        .await
+        .unwrap();
+    let refused = owner
+        .batch_execute("DELETE FROM audit_pending")
+        .await
+        .expect_err("a DELETE of the queue")
+        .to_string();
+    assert!(refused.contains("only by being chained"), "{refused}");
+    owner.batch_execute("ROLLBACK").await.unwrap();
+}
+
+/// Runs `sanshen audit verify` on the test's database.
+async fn cli_verify(database_url: &str) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_sanshen"))
+        .args(["audit", "verify"])
+        .env_remove("SANSHEN_JWT_SECRET")
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .expect("run sanshen")
+}
+
+#[tokio::test]
+async fn a_change_whose_event_was_removed_is_reported_missing() {
+    let n = common::newsroom::Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    assert_eq!(n.submit(id, &hash).await.status(), 200);
+    let healthy = verify(&n.app, &n.auditor).await;
+    assert_eq!(
+        (
+            &healthy["valid"],
+            &healthy["missing_total"],
+            &healthy["missing_events"]
+        ),
+        (&json!(true), &json!(0), &json!([])),
+        "{healthy}"
+    );
+    // Hold the chain's head, as a chainer mid-batch would, so the next
+    // events stay queued where a superuser can reach them.
+    let mut holder = AsyncPgConnection::establish(&n.app.database_url)
+        .await
+        .unwrap();
+    holder
+        .batch_execute("BEGIN; SELECT seq FROM audit_head FOR UPDATE")
+        .await
+        .unwrap();
+    let approved = n.approve(id, "review_1", &hash).await;
+    assert_eq!(approved.status(), 200);
+    let editor = n.app.user(&n.admin, "late.editor", &["editor"]).await;
+    let grants: Value = n
+        .app
+        .get(&format!("/users/{}/grants", editor.id), &n.admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let grant_id = grants[0]["id"].as_str().unwrap().to_string();
+    let signoff_id = n.get(&n.auditor, id).await["signoffs"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut superuser = AsyncPgConnection::establish(&n.app.database_url)
+        .await
+        .unwrap();
+    superuser
+        .batch_execute(
+            "SET session_replication_role = replica; \
+             DELETE FROM audit_pending WHERE action IN ('stage_approved', 'grant_added')",
+        )
+        .await
+        .unwrap();
+    holder.batch_execute("ROLLBACK").await.unwrap();
+
+    let v = verify(&n.app, &n.auditor).await;
+    assert_eq!(v["valid"], false, "{v}");
+    assert_eq!(
+        v["first_invalid_seq"],
+        Value::Null,
+        "the chain itself is intact: {v}"
+    );
+    assert_eq!(v["missing_total"], 2, "{v}");
+    assert_eq!(
+        v["missing_events"],
+        json!([{"kind": "grant", "id": grant_id}, {"kind": "signoff", "id": signoff_id}])
+    );
+    let out = cli_verify(&n.app.database_url).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("INCOMPLETE"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("signoff {signoff_id}")),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!("grant {grant_id}")), "{stdout}");
+}

@@ -31,6 +31,8 @@ DECLARE
     next_hash text;
     n integer := 0;
 BEGIN
+    -- The queue refuses a DELETE from anything but a chainer.
+    PERFORM set_config('sanshen.chaining', 'on', true);
     SELECT seq, hash INTO s, prev FROM audit_head FOR UPDATE;
     FOR e IN
         WITH batch AS (

@@ -12,6 +12,8 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::db::reconcile::MissingEvent;
+
 pub const GENESIS_PREV_HASH: &str =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -173,6 +175,12 @@ pub struct Verification {
     /// shows as its successor (which no longer follows); a rewritten one as
     /// itself (its hash no longer matches).
     pub first_invalid_seq: Option<i64>,
+    /// Changes in the tables with no event in the trail (the first 1,000;
+    /// an offline check of an export cannot see the tables and names none).
+    /// Any makes the trail invalid: it is not complete.
+    pub missing_events: Vec<MissingEvent>,
+    /// How many changes have no event, named above or not.
+    pub missing_total: u64,
 }
 
 /// Checks events one at a time, in seq order, in constant memory.
@@ -232,6 +240,8 @@ impl ChainVerifier {
             head_seq,
             head_hash,
             first_invalid_seq: self.first_invalid,
+            missing_events: Vec::new(),
+            missing_total: 0,
         }
     }
 }

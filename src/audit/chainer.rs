@@ -116,6 +116,10 @@ pub async fn chain_batch(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(i64, 
     if oldest.is_empty() {
         return Ok(Vec::new());
     }
+    // The queue refuses every other DELETE (migration audit_pending_guard).
+    diesel::sql_query("SELECT set_config('sanshen.chaining', 'on', true)")
+        .execute(conn)
+        .await?;
     let mut waiting: Vec<Pending> =
         diesel::delete(audit_pending::table.filter(audit_pending::id.eq_any(&oldest)))
             .returning(Pending::as_returning())

@@ -67,10 +67,28 @@ fn summary(v: &Verification) -> String {
         (Some(seq), Some(hash)) => format!("head seq {seq} hash {hash}"),
         _ => "empty chain".to_string(),
     };
+    let missing = if v.missing_total == 0 {
+        String::new()
+    } else {
+        let named: Vec<String> = v
+            .missing_events
+            .iter()
+            .map(|m| format!("{} {}", m.kind, m.id))
+            .collect();
+        format!(
+            "; {} changes have no event: {}",
+            v.missing_total,
+            named.join(", ")
+        )
+    };
     match v.first_invalid_seq {
         _ if v.valid => format!("audit chain valid: {} events checked, {head}", v.checked),
+        None if v.missing_total > 0 => format!(
+            "audit trail INCOMPLETE ({} events checked, {head}){missing}",
+            v.checked
+        ),
         Some(seq) => format!(
-            "audit chain INVALID: first invalid seq {seq} ({} events checked)",
+            "audit chain INVALID: first invalid seq {seq} ({} events checked){missing}",
             v.checked
         ),
         None => format!("audit chain INVALID ({} events checked)", v.checked),

@@ -10,8 +10,8 @@ use crate::audit::export::PAGE;
 use crate::audit::query::{self, EventFilter, Window};
 use crate::audit::{access, chainer};
 use crate::auth::AuthUser;
-use crate::db::connect;
 use crate::db::schema::audit_head;
+use crate::db::{connect, reconcile};
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
@@ -25,7 +25,16 @@ pub async fn verify_chain(conn: &mut AsyncPgConnection) -> QueryResult<Verificat
     conn.build_transaction()
         .repeatable_read()
         .read_only()
-        .run(async |conn| check(conn).await)
+        .run(async |conn| {
+            let mut verification = check(conn).await?;
+            let (missing, total) = reconcile::missing_events(conn).await?;
+            if total > 0 {
+                verification.valid = false;
+            }
+            verification.missing_events = missing;
+            verification.missing_total = u64::try_from(total).unwrap_or(0);
+            Ok(verification)
+        })
         .await
 }
 
@@ -106,6 +115,7 @@ pub async fn verify(state: &AppState, auditor: &AuthUser) -> Result<Verification
         "first_invalid_seq".into(),
         verification.first_invalid_seq.into(),
     );
+    detail.insert("missing_total".into(), verification.missing_total.into());
     access::record(state, auditor, "audit_verified", detail).await?;
     Ok(verification)
 }
@@ -121,6 +131,8 @@ mod tests {
             head_seq: (last > 0).then_some(last),
             head_hash: (last > 0).then(|| format!("h{last}")),
             first_invalid_seq: None,
+            missing_events: Vec::new(),
+            missing_total: 0,
         }
     }
 

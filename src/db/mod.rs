@@ -4,6 +4,7 @@ pub mod channels;
 pub mod draft_lists;
 pub mod drafts;
 pub mod embedded;
+pub mod reconcile;
 pub mod schema;
 pub mod sessions;
 pub mod users;

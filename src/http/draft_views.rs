@@ -51,6 +51,8 @@ impl From<RevisionRow> for RevisionView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SignoffView {
+    /// The sign-off's id, as `/audit/verify` names one whose event is missing.
+    pub id: Uuid,
     pub stage: Stage,
     pub decision: Decision,
     pub signer_id: Uuid,
@@ -76,6 +78,7 @@ impl SignoffView {
             .filter_map(|c| Check::ALL.into_iter().find(|k| k.as_str() == c))
             .collect();
         SignoffView {
+            id: row.id,
             stage: Stage::parse(&row.stage).unwrap_or(Stage::Review1),
             decision: if row.decision == "approve" {
                 Decision::Approve
