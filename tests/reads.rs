@@ -420,3 +420,115 @@ async fn the_approval_sheet_lists_each_stage_with_its_signer() {
             .all(|w| w[0]["seq"].as_i64() < w[1]["seq"].as_i64())
     );
 }
+
+/// Pages through `path` with `limit=2`, calling `insert` between pages;
+/// returns the items' `key` in the order seen.
+async fn page_through_while_inserting(
+    n: &Newsroom,
+    path: &str,
+    token: &str,
+    key: &str,
+    mut insert: impl AsyncFnMut(usize),
+) -> Vec<Value> {
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for page_no in 0.. {
+        assert!(page_no < 100, "{path}: paging does not end");
+        let query = match &cursor {
+            Some(c) => format!("{path}?limit=2&cursor={c}"),
+            None => format!("{path}?limit=2"),
+        };
+        let res = n.app.get(&query, token).await;
+        assert_eq!(res.status(), 200, "{query}");
+        let page: Value = res.json().await.unwrap();
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2, "{query}: a page holds at most its limit");
+        seen.extend(items.iter().map(|i| i[key].clone()));
+        match page["next_cursor"].as_str() {
+            Some(c) => {
+                assert_eq!(items.len(), 2, "{query}: only the last page is short");
+                cursor = Some(c.to_string());
+            }
+            None => break,
+        }
+        insert(page_no).await;
+    }
+    seen
+}
+
+#[tokio::test]
+async fn pages_stay_stable_while_rows_are_inserted() {
+    let n = Newsroom::new().await;
+    // Drafts, newest first: drafts created meanwhile sort before the cursor.
+    let mut before = Vec::new();
+    for i in 0..5 {
+        let d = n.create_as(&n.author, "portal", &format!("旧稿{i}")).await;
+        before.push(d["id"].clone());
+    }
+    before.reverse();
+    let seen = page_through_while_inserting(&n, "/drafts", &n.author.token, "id", async |i| {
+        n.create_as(&n.author, "portal", &format!("新稿{i}")).await;
+    })
+    .await;
+    assert_eq!(
+        seen, before,
+        "each draft that existed once, in order, none skipped"
+    );
+
+    // Users, oldest first: users created meanwhile come at the end, once each.
+    let existing: Value = n
+        .app
+        .get("/users?limit=200", &n.admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let existing: Vec<Value> = existing["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].clone())
+        .collect();
+    let mut made = 0;
+    let seen = page_through_while_inserting(&n, "/users", &n.admin.token, "id", async |i| {
+        if i < 3 {
+            let res = n
+                .app
+                .post("/users", &n.admin.token, json!({"username": format!("new.user{i}"), "display_name": "新", "password": common::PASSWORD}))
+                .await;
+            assert_eq!(res.status(), 201);
+            made += 1;
+        }
+    })
+    .await;
+    assert_eq!(
+        &seen[..existing.len()],
+        &existing[..],
+        "the users that existed, in order"
+    );
+    assert_eq!(seen.len(), existing.len() + made, "and each new one once");
+    let unique: HashSet<String> = seen.iter().map(|v| v.to_string()).collect();
+    assert_eq!(unique.len(), seen.len(), "no user twice");
+
+    // Audit events by seq: every one seen once, gapless, although each page
+    // read (audited) and each comment add events meanwhile.
+    let (draft, _) = n.draft().await;
+    let seen =
+        page_through_while_inserting(&n, "/audit/events", &n.auditor.token, "seq", async |i| {
+            if i < 10 {
+                let res = n
+                    .app
+                    .post(
+                        &format!("/drafts/{draft}/comments"),
+                        &n.author.token,
+                        json!({"body": format!("意见{i}")}),
+                    )
+                    .await;
+                assert_eq!(res.status(), 201);
+            }
+        })
+        .await;
+    let seqs: Vec<i64> = seen.iter().map(|s| s.as_i64().unwrap()).collect();
+    let expected: Vec<i64> = (1..=seqs.len() as i64).collect();
+    assert_eq!(seqs, expected, "1, 2, 3, … each once");
+}
