@@ -119,6 +119,16 @@ async fn sigterm_links_queued_events_before_the_embedded_cluster_stops() {
     let mut db = AsyncPgConnection::establish(&process::embedded_url(&data))
         .await
         .unwrap();
+    // Start from an empty queue: the server links its start-up events
+    // within milliseconds.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while count(&mut db, "SELECT count(*) AS n FROM audit_pending").await > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "start-up events not linked in 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     diesel::sql_query("BEGIN").execute(&mut db).await.unwrap();
     diesel::sql_query("SELECT seq FROM audit_head FOR UPDATE")
         .execute(&mut db)
