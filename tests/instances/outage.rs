@@ -30,6 +30,49 @@ async fn start_cluster(root: std::path::PathBuf) -> Cluster {
         .unwrap()
 }
 
+async fn wait_ready(api: &Api) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ready = api
+            .send(reqwest::Method::GET, "/readyz", None, None, &[])
+            .await;
+        if ready.status() == 200 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "not ready again within 30 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The postmaster of the cluster under `root` and its children.
+fn cluster_processes(root: &std::path::Path) -> Vec<i32> {
+    let pidfile = std::fs::read_to_string(root.join("pg/postmaster.pid")).unwrap();
+    let postmaster: i32 = pidfile.lines().next().unwrap().trim().parse().unwrap();
+    let mut pids = vec![postmaster];
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let Some((_, tail)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let parent = tail
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<i32>().ok());
+        if parent == Some(postmaster) {
+            pids.push(entry.file_name().to_str().unwrap().parse().unwrap());
+        }
+    }
+    pids
+}
+
+fn signal_all(pids: &[i32], signal: Signal) {
+    for pid in pids {
+        let _ = kill(Pid::from_raw(*pid), signal);
+    }
+}
+
 /// A request during the outage: 503 `unavailable`, well within 5 s.
 async fn unavailable_fast(res: impl std::future::Future<Output = reqwest::Response>) {
     let started = Instant::now();
@@ -81,18 +124,8 @@ async fn while_postgresql_is_away_requests_get_503_and_the_server_recovers_alone
         200
     );
 
-    let _cluster = start_cluster(root).await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let ready = api
-            .send(reqwest::Method::GET, "/readyz", None, None, &[])
-            .await;
-        if ready.status() == 200 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "not ready again within 30 s");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let _cluster = start_cluster(root.clone()).await;
+    wait_ready(&api).await;
     // Every pooled connection died with the cluster; none may surface.
     for i in 0..10 {
         let res = api
@@ -100,6 +133,25 @@ async fn while_postgresql_is_away_requests_get_503_and_the_server_recovers_alone
             .await;
         assert_eq!(res.status(), 201, "change {i} after the outage");
     }
+    // Frozen rather than gone (a hung host, a stalled network): the
+    // readiness probe still answers within 5 s, so a balancer can react.
+    let frozen = cluster_processes(&root);
+    signal_all(&frozen, Signal::SIGSTOP);
+    let started = Instant::now();
+    // Bounded, and the cluster resumed before any assertion can fail.
+    let probe = api
+        .client
+        .get(api.url("/readyz"))
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await;
+    let took = started.elapsed();
+    signal_all(&frozen, Signal::SIGCONT);
+    let ready = probe.expect("an answer while the database is frozen");
+    assert_problem(ready, 503, "unavailable").await;
+    assert!(took < Duration::from_secs(5), "answered in {took:?}");
+    wait_ready(&api).await;
+
     let verified = api.verify(&auditor).await;
     assert_eq!(verified["valid"], true, "{verified}");
     // bootstrap, admin login, auditor (created, granted, logged in), one
