@@ -1,6 +1,8 @@
 //! Settings: read from the environment and validated once, at start.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+
+use ipnet::IpNet;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -22,6 +24,39 @@ pub struct Settings {
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
     pub pool_size: usize,
+    /// Peers whose `X-Forwarded-For` is believed: the load balancers.
+    pub trusted_proxies: TrustedProxies,
+}
+
+/// The networks of the reverse proxies in front of sanshen
+/// (`SANSHEN_TRUSTED_PROXIES`). Only a peer inside one of them may name the
+/// client: anyone else could set `X-Forwarded-For` to dodge login throttling
+/// or to write a false address into the audit trail.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(std::sync::Arc<[IpNet]>);
+
+impl TrustedProxies {
+    /// A comma-separated list of CIDRs; a bare address means that one host.
+    pub fn parse(list: &str) -> Result<TrustedProxies, String> {
+        let mut nets = Vec::new();
+        for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let net = item
+                .parse::<IpNet>()
+                .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("{item:?} is not a CIDR like 10.0.0.0/8 or an address"))?;
+            nets.push(net);
+        }
+        Ok(TrustedProxies(nets.into()))
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// One clear sentence naming the variable that stopped start-up.
@@ -85,7 +120,11 @@ impl Settings {
                 format!("{bind:?} is not an address like 127.0.0.1:8080"),
             )
         })?;
+        let trusted_proxies =
+            TrustedProxies::parse(&get("SANSHEN_TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|problem| invalid("SANSHEN_TRUSTED_PROXIES", problem))?;
         Ok(Settings {
+            trusted_proxies,
             database,
             data_dir: PathBuf::from(get("SANSHEN_DATA_DIR").unwrap_or_else(|| "./.sanshen".into())),
             bind,
@@ -169,6 +208,37 @@ mod tests {
     fn a_bad_bind_address_names_the_variable() {
         let err = settings(&[("SANSHEN_BIND", "localhost")]).unwrap_err();
         assert!(err.to_string().starts_with("SANSHEN_BIND:"));
+    }
+
+    #[test]
+    fn trusted_proxies_default_to_none() {
+        assert!(settings(&[]).unwrap().trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn trusted_proxies_are_cidrs_or_addresses() {
+        let s = settings(&[(
+            "SANSHEN_TRUSTED_PROXIES",
+            " 10.0.0.0/8, 192.168.1.7 ,fd00::/8,",
+        )])
+        .unwrap();
+        let p = s.trusted_proxies;
+        assert!(p.contains("10.200.3.4".parse().unwrap()));
+        assert!(p.contains("192.168.1.7".parse().unwrap()));
+        assert!(!p.contains("192.168.1.8".parse().unwrap()));
+        assert!(p.contains("fd12::1".parse().unwrap()));
+        assert!(!p.contains("11.0.0.1".parse().unwrap()));
+        // An IPv4 peer seen on a dual-stack socket is still that IPv4 peer.
+        assert!(p.contains("::ffff:10.1.1.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn an_invalid_trusted_proxy_names_the_variable() {
+        for bad in ["10.0.0.0/33", "proxy.example", "10.0.0.0/8;", "1.2.3"] {
+            let err = settings(&[("SANSHEN_TRUSTED_PROXIES", bad)]).unwrap_err();
+            assert_eq!(err.variable, "SANSHEN_TRUSTED_PROXIES", "{bad}");
+            assert!(err.to_string().starts_with("SANSHEN_TRUSTED_PROXIES: "));
+        }
     }
 
     #[test]

@@ -66,6 +66,9 @@ async fn main() -> ExitCode {
     }
 }
 
+/// How long shutdown waits for the chainer's last round.
+const CHAINER_STOP: std::time::Duration = std::time::Duration::from_secs(15);
+
 async fn serve() -> anyhow::Result<ExitCode> {
     let settings = Settings::from_env()?;
     let database = startup::open_database(&settings).await?;
@@ -79,7 +82,17 @@ async fn serve() -> anyhow::Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("SANSHEN_BIND: cannot listen on {}: {e}", settings.bind))?;
         tracing::info!(address = %settings.bind, "sanshen listening");
         let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        startup::build_server(state, listener, workers)?.await?;
+        let chainer = state.chainer.clone();
+        let stopped = startup::build_server(state, listener, workers)?.await;
+        // The server has stopped (SIGTERM, Ctrl-C): no request can queue an
+        // event any more. Link the queued ones while the database is still
+        // there, before the embedded cluster below stops. Bounded, so a
+        // database that hangs cannot keep the process from exiting; what is
+        // not linked waits in the database for the next start.
+        if tokio::time::timeout(CHAINER_STOP, chainer.stop()).await.is_err() {
+            tracing::warn!("the audit chainer did not stop in time; queued events wait in the database");
+        }
+        stopped?;
         anyhow::Ok(())
     }
     .await;

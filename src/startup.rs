@@ -113,6 +113,7 @@ pub async fn build_state(settings: &Settings, database_url: &str) -> anyhow::Res
         pools,
         tokens: Tokens::new(&secret, settings.access_ttl, settings.refresh_ttl),
         hasher: Hasher::new()?,
+        trusted_proxies: settings.trusted_proxies.clone(),
     })
 }
 
@@ -185,6 +186,9 @@ fn generate_password() -> String {
         .collect()
 }
 
+/// How long an idle client connection is kept open.
+pub const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(75);
+
 /// The HTTP server on `listener`, for `main` and for the tests.
 pub fn build_server(
     state: AppState,
@@ -201,6 +205,10 @@ pub fn build_server(
             .default_service(web::to(http::not_found))
     })
     .workers(workers)
+    // Longer than the reverse proxies' usual idle timeout (nginx and most
+    // balancers keep an upstream connection 60 s), so it is the proxy that
+    // closes an idle connection, never sanshen while the proxy sends on it.
+    .keep_alive(KEEP_ALIVE)
     .listen(listener)?
     .run();
     Ok(server)

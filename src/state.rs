@@ -4,6 +4,7 @@
 use crate::audit::chainer::Chainer;
 use crate::auth::hashing::Hasher;
 use crate::auth::token::Tokens;
+use crate::config::TrustedProxies;
 use crate::db::{DbPool, PoolSettings};
 
 #[derive(Clone)]
@@ -15,6 +16,8 @@ pub struct AppState {
     pub tokens: Tokens,
     pub hasher: Hasher,
     pub chainer: Chainer,
+    /// Whose `X-Forwarded-For` names the client (`SANSHEN_TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl AppState {

@@ -9,13 +9,14 @@
 //! see: rows of one draft are chained in the order their row locks let them
 //! commit), never before its change committed.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::audit::chain::{AuditEvent, event_hash, format_occurred_at};
@@ -188,24 +189,45 @@ pub async fn flush(pool: &DbPool) -> Result<u64, DbError> {
 #[derive(Clone)]
 pub struct Chainer {
     bell: Arc<Notify>,
+    /// Rung once, at shutdown: link what is queued, then stop.
+    last_call: Arc<Notify>,
+    task: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
 impl Chainer {
-    /// Starts this process's chainer on the current runtime. It stops when
-    /// the runtime does; whatever it had not linked waits in the database
-    /// for the next chainer, in this process or another.
+    /// Starts this process's chainer on the current runtime. Whatever it
+    /// has not linked when it stops waits in the database for the next
+    /// chainer, in this process or another.
     pub fn start(pool: DbPool) -> Chainer {
         let bell = Arc::new(Notify::new());
-        tokio::spawn(run(pool, bell.clone()));
-        Chainer { bell }
+        let last_call = Arc::new(Notify::new());
+        let task = tokio::spawn(run(pool, bell.clone(), last_call.clone()));
+        Chainer {
+            bell,
+            last_call,
+            task: Arc::new(Mutex::new(Some(task))),
+        }
     }
 
     pub fn ring(&self) {
         self.bell.notify_one();
     }
+
+    /// Links what is queued, then stops; returns when it has. Called before
+    /// the database goes away (the embedded cluster stops after it), so the
+    /// last events are linked now and no round fails on a closing database.
+    pub async fn stop(&self) {
+        let task = self.task.lock().ok().and_then(|mut t| t.take());
+        if let Some(task) = task {
+            self.last_call.notify_one();
+            if let Err(e) = task.await {
+                tracing::warn!(error = %e, "the audit chainer ended abnormally");
+            }
+        }
+    }
 }
 
-async fn run(pool: DbPool, bell: Arc<Notify>) {
+async fn run(pool: DbPool, bell: Arc<Notify>, last_call: Arc<Notify>) {
     // First whatever an earlier run left waiting, then as the bell rings.
     loop {
         if let Err(e) = flush(&pool).await {
@@ -215,6 +237,10 @@ async fn run(pool: DbPool, bell: Arc<Notify>) {
         tokio::select! {
             () = bell.notified() => tokio::time::sleep(GATHER).await,
             () = tokio::time::sleep(IDLE) => {}
+            () = last_call.notified() => break,
         }
+    }
+    if let Err(e) = flush(&pool).await {
+        tracing::warn!(error = %e, "linking the last audit events failed; they wait in the database");
     }
 }

@@ -131,9 +131,20 @@ pub async fn ensure_database(maintenance_url: &str, name: &str) -> Result<(), an
     Ok(())
 }
 
-/// For /readyz: a round trip through the pool.
+/// How long /readyz waits for the database's answer.
+const PING_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// For /readyz: a round trip through the pool, bounded. A database that
+/// accepts packets but does not answer (a hung host, a stalled network)
+/// would otherwise hold the probe until TCP gives up, minutes later, and a
+/// balancer would keep sending traffic to this process meanwhile.
 pub async fn ping(pool: &DbPool) -> Result<(), DbError> {
-    let mut conn = connect(pool).await?;
-    diesel::sql_query("SELECT 1").execute(&mut conn).await?;
-    Ok(())
+    let round_trip = async {
+        let mut conn = connect(pool).await?;
+        diesel::sql_query("SELECT 1").execute(&mut conn).await?;
+        Ok(())
+    };
+    tokio::time::timeout(PING_TIMEOUT, round_trip)
+        .await
+        .map_err(|_| DbError::Unavailable(format!("no answer within {PING_TIMEOUT:?}")))?
 }

@@ -41,7 +41,7 @@ pub fn failed(what: &str, why: &dyn std::fmt::Display) {
 impl Api {
     pub fn new(base: String) -> Api {
         // Idle connections are dropped well before the server's keep-alive
-        // (actix's default, 5 s) closes them: a request sent on a connection
+        // (75 s; it was actix's default, 5 s) closes them: a request sent on a connection
         // the server is closing fails, and between scenarios (pgbench runs)
         // the clients sit idle for longer than that.
         let client = reqwest::Client::builder()
