@@ -113,8 +113,11 @@ mod tests {
         assert!(decode_seq_cursor(Some(&encode_time_cursor(Utc::now(), Uuid::nil()))).is_err());
         let far = URL_SAFE_NO_PAD.encode(format!("{}:{}", i64::MAX / 2, Uuid::nil()));
         assert!(decode_time_cursor(Some(&far)).is_err());
-        let before_christ =
-            URL_SAFE_NO_PAD.encode(format!("{}:{}", -8_000_000_000_000_000_000_i64, Uuid::nil()));
+        let before_christ = URL_SAFE_NO_PAD.encode(format!(
+            "{}:{}",
+            -8_000_000_000_000_000_000_i64,
+            Uuid::nil()
+        ));
         assert!(decode_time_cursor(Some(&before_christ)).is_err());
         assert!(limit(Some(0)).is_err());
         assert!(limit(Some(201)).is_err());
