@@ -4,10 +4,13 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod cli;
 pub mod config;
+pub mod credentials;
 pub mod db;
 pub mod domain;
 pub mod drafts;
+pub mod error;
 pub mod http;
 pub mod startup;
 pub mod state;

@@ -55,7 +55,7 @@ async fn main() -> ExitCode {
         Command::Migrate => migrate().await,
         Command::Audit {
             command: AuditCommand::Verify { file },
-        } => sanshen::audit::cli::verify(file).await,
+        } => sanshen::cli::verify(file).await,
     };
     match result {
         Ok(code) => code,

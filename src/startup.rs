@@ -9,11 +9,11 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use diesel_async::AsyncConnection;
 
-use crate::audit::chainer::Chainer;
-use crate::audit::{NewEvent, Origin, append};
-use crate::auth::hashing::Hasher;
-use crate::auth::token::Tokens;
 use crate::config::{ConfigError, Database, MIN_SECRET_BYTES, Settings};
+use crate::credentials::hashing::Hasher;
+use crate::credentials::token::Tokens;
+use crate::db::audit_log::{NewEvent, Origin, append};
+use crate::db::chainer::Chainer;
 use crate::db::embedded::Cluster;
 use crate::db::users::{self, NewGrant, NewUser};
 use crate::db::{self, DbPool};

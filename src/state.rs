@@ -1,10 +1,10 @@
 //! What every handler shares: the pool, token keys, the password hasher and
 //! the audit chainer's doorbell.
 
-use crate::audit::chainer::Chainer;
-use crate::auth::hashing::Hasher;
-use crate::auth::token::Tokens;
 use crate::config::TrustedProxies;
+use crate::credentials::hashing::Hasher;
+use crate::credentials::token::Tokens;
+use crate::db::chainer::Chainer;
 use crate::db::{DbPool, PoolSettings};
 
 #[derive(Clone)]

@@ -2,14 +2,14 @@
 
 use diesel_async::AsyncConnection;
 
-use crate::accounts::users::unique_as_conflict;
-use crate::audit::{NewEvent, append};
 use crate::auth::AuthUser;
+use crate::db::audit_log::{NewEvent, append};
 use crate::db::channels::{self, ChannelRow, WorkflowRow};
 use crate::db::connect;
 use crate::db::users::{self, DepartmentRow};
 use crate::domain::vocabulary::Stage;
-use crate::http::error::{ApiError, FieldProblem};
+use crate::error::unique_as_conflict;
+use crate::error::{ApiError, FieldProblem};
 use crate::state::AppState;
 
 fn check_code(code: &str) -> Option<FieldProblem> {

@@ -3,13 +3,14 @@
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
-use crate::accounts::users::{department_exists, unique_as_conflict};
-use crate::audit::{NewEvent, append};
+use crate::accounts::users::department_exists;
 use crate::auth::AuthUser;
+use crate::db::audit_log::{NewEvent, append};
 use crate::db::users::{self, GrantRow, NewGrant};
 use crate::db::{channels, connect};
 use crate::domain::vocabulary::Role;
-use crate::http::error::{ApiError, FieldProblem};
+use crate::error::unique_as_conflict;
+use crate::error::{ApiError, FieldProblem};
 use crate::state::AppState;
 
 pub struct GrantInput {

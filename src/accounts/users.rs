@@ -3,12 +3,12 @@
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
-use crate::audit::{NewEvent, append};
 use crate::auth::AuthUser;
+use crate::db::audit_log::{NewEvent, append};
 use crate::db::users::{self, NewUser, UserChanges, UserRow};
 use crate::db::{connect, sessions};
 use crate::domain::password::check_password;
-use crate::http::error::{ApiError, FieldProblem};
+use crate::error::{ApiError, FieldProblem, unique_as_conflict};
 use crate::state::AppState;
 
 pub struct CreateUser {
@@ -181,16 +181,4 @@ pub async fn reset_password(
         Ok(())
     })
     .await
-}
-
-/// Maps a unique violation to 409 with `message`; other errors pass through.
-pub fn unique_as_conflict(message: &'static str) -> impl Fn(diesel::result::Error) -> ApiError {
-    move |e| {
-        let e = crate::db::DbError::Query(e);
-        if e.is_unique_violation() {
-            ApiError::Conflict(message.into())
-        } else {
-            ApiError::from(e)
-        }
-    }
 }

@@ -6,12 +6,12 @@
 
 use diesel_async::AsyncConnection;
 
-use crate::audit::chain::AuditEvent;
-use crate::audit::chainer::{BATCH, chain_batch};
-use crate::audit::{NewEvent, append};
 use crate::auth::AuthUser;
+use crate::db::audit_log::{NewEvent, append};
+use crate::db::chainer::{BATCH, chain_batch};
 use crate::db::connect;
-use crate::http::error::ApiError;
+use crate::domain::audit_chain::AuditEvent;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Appends `action` by `auditor` with `detail`, chains it together with

@@ -7,11 +7,11 @@ use futures_util::Stream;
 use serde_json::{Map, Value};
 
 use crate::audit::access;
-use crate::audit::chain::AuditEvent;
 use crate::audit::query::{self, EventFilter, Window};
 use crate::auth::AuthUser;
 use crate::db::{DbError, DbPool, connect};
-use crate::http::error::ApiError;
+use crate::domain::audit_chain::AuditEvent;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Events per database round trip: big enough to keep round trips cheap,
@@ -183,7 +183,7 @@ fn encode(format: ExportFormat, header: bool, events: &[AuditEvent]) -> Result<B
 /// The event's canonical (JCS) form, the very bytes its hash covers plus
 /// the `hash` member, then a newline.
 pub fn ndjson_line(event: &AuditEvent, out: &mut BytesMut) -> Result<(), serde_json::Error> {
-    out.put_slice(&crate::audit::chain::canonical_line(event));
+    out.put_slice(&crate::domain::audit_chain::canonical_line(event));
     out.put_u8(b'\n');
     Ok(())
 }

@@ -6,17 +6,18 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Map;
 use uuid::Uuid;
 
-use crate::audit::chain::AuditEvent;
+use crate::audit::access;
 use crate::audit::query::{self, EventFilter, Window};
-use crate::audit::{access, chainer};
 use crate::auth::AuthUser;
+use crate::db::chainer;
 use crate::db::connect;
 use crate::db::drafts::{SignoffRow, signoffs_of};
 use crate::db::schema::{drafts, revisions};
+use crate::domain::audit_chain::AuditEvent;
 use crate::domain::content::Content;
 use crate::domain::content_hash::ContentHash;
 use crate::domain::vocabulary::Status;
-use crate::http::error::ApiError;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// At most this many revisions are returned: identical text in more drafts

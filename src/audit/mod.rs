@@ -2,16 +2,16 @@
 //! and the chainer that links what was appended.
 
 pub mod access;
-pub mod append;
-pub mod chain;
-pub mod chainer;
-pub mod cli;
 pub mod export;
 pub mod lookup;
 pub mod query;
 pub mod verify;
 
-pub use append::{NewEvent, Origin, append};
+/// The pure chain and the queue's writer and chainer live below the
+/// use-cases (`domain/`, `db/`); here under their old paths too.
+pub use crate::db::audit_log::{NewEvent, Origin, append};
+pub use crate::db::chainer;
+pub use crate::domain::audit_chain as chain;
 
 /// Runs CPU-bound work on tokio's blocking pool, so that the caller's
 /// thread can read the next page from the database meanwhile; a panic in

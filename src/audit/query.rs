@@ -8,11 +8,11 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::audit::access;
-use crate::audit::chain::{AuditEvent, format_occurred_at};
 use crate::auth::AuthUser;
 use crate::db::connect;
 use crate::db::schema::audit_events;
-use crate::http::error::ApiError;
+use crate::domain::audit_chain::{AuditEvent, format_occurred_at};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Which events to read. `since` is inclusive and `until` exclusive, so

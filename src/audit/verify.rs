@@ -5,14 +5,15 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Map;
 
-use crate::audit::chain::{ChainVerifier, Verification};
+use crate::audit::access;
 use crate::audit::export::PAGE;
 use crate::audit::query::{self, EventFilter, Window};
-use crate::audit::{access, chainer};
 use crate::auth::AuthUser;
+use crate::db::chainer;
 use crate::db::schema::audit_head;
 use crate::db::{connect, reconcile};
-use crate::http::error::ApiError;
+use crate::domain::audit_chain::{ChainVerifier, Verification};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Checks every event in one consistent snapshot of the trail.

@@ -1,10 +1,10 @@
-//! Authentication: argon2 hashing, tokens, the `AuthUser` extractor, login
+//! Authentication: argon2 hashing, tokens, who the caller is, login
 //! throttling, and the session use-cases (login, refresh, logout, password).
 
-pub mod extractor;
-pub mod hashing;
+pub mod caller;
 pub mod sessions;
 pub mod throttle;
-pub mod token;
 
-pub use extractor::{AuthUser, TokenHolder};
+/// Kept at their old paths for callers outside the crate.
+pub use crate::credentials::{hashing, token};
+pub use caller::{AuthUser, TokenHolder};

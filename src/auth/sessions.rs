@@ -7,15 +7,15 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::audit::{NewEvent, Origin, append};
 use crate::auth::AuthUser;
 use crate::auth::throttle::{self, Admission};
-use crate::auth::token::{hash_refresh_token, new_refresh_token};
+use crate::credentials::token::{hash_refresh_token, new_refresh_token};
+use crate::db::audit_log::{NewEvent, Origin, append};
 use crate::db::users::{find_by_username, find_for_share};
 use crate::db::{connect, sessions};
 use crate::domain::password::check_password;
 use crate::domain::username;
-use crate::http::error::ApiError;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,5 +1,7 @@
 //! The database: pool, embedded migrations, and queries grouped by aggregate.
 
+pub mod audit_log;
+pub mod chainer;
 pub mod channels;
 pub mod draft_lists;
 pub mod drafts;

@@ -6,24 +6,11 @@ use diesel::prelude::*;
 use diesel::sql_query;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde::Serialize;
-use utoipa::ToSchema;
+
+use crate::domain::audit_chain::MissingEvent;
 
 /// At most this many missing events are named; the count is always whole.
 pub const NAMED: i64 = 1000;
-
-/// A change in the tables with no event for it in the trail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema, QueryableByName)]
-pub struct MissingEvent {
-    /// What changed: `revision`, `signoff`, `status`, `comment`, `grant`,
-    /// `user`, `account_state`, `session`, `workflow`, `department`, `channel`.
-    #[diesel(sql_type = Text)]
-    #[schema(example = "signoff")]
-    pub kind: String,
-    /// Its id: a row id, or `draft_id/revision` for a revision.
-    #[diesel(sql_type = Text)]
-    pub id: String,
-}
 
 /// Events chained or queued, one relation. Runs inside the caller's
 /// snapshot: a change and its queued event commit together, and the

@@ -1,6 +1,7 @@
 //! Pure rules, no I/O: the vocabulary, content and its hash, the workflow,
 //! the password policy.
 
+pub mod audit_chain;
 pub mod content;
 pub mod content_hash;
 pub mod diff;

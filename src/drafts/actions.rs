@@ -6,8 +6,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::{NewEvent, append};
 use crate::auth::{AuthUser, TokenHolder};
+use crate::db::audit_log::{NewEvent, append};
 use crate::db::drafts::{self, CommentRow, DraftState, NewDraft, RevisionRow, SignoffRow};
 use crate::db::{channels, connect, users};
 use crate::domain::content::{Content, Remark};
@@ -15,7 +15,7 @@ use crate::domain::content_hash::ContentHash;
 use crate::domain::vocabulary::{Check, Decision, RiskLevel, Role, Stage, Status};
 use crate::domain::workflow::{Action, Effect, decide};
 use crate::drafts::facts::{self, Loaded};
-use crate::http::error::ApiError;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// What a signer or publisher asks for, already validated.
@@ -324,7 +324,7 @@ async fn apply(
         async {
             if let Some(s) = &signed {
                 drafts::insert_signoff(shared, s).await.map_err(
-                    crate::accounts::users::unique_as_conflict("this stage was signed meanwhile"),
+                    crate::error::unique_as_conflict("this stage was signed meanwhile"),
                 )?;
             }
             Ok::<_, ApiError>(())

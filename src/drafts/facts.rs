@@ -10,7 +10,7 @@ use crate::db::sessions;
 use crate::db::users::{self, GrantRow};
 use crate::domain::vocabulary::{Decision, Role, Stage, Status};
 use crate::domain::workflow::{Actor, DraftFacts, Grant, Signature, Workflow};
-use crate::http::error::ApiError;
+use crate::error::ApiError;
 
 /// A draft as stored, its current revision, and the facts for `decide`.
 pub struct Loaded {

@@ -3,9 +3,10 @@
 pub mod actions;
 pub mod facts;
 pub mod reads;
+pub mod views;
 
 use crate::domain::workflow::Refusal;
-use crate::http::error::{ApiError, FieldProblem};
+use crate::error::{ApiError, FieldProblem};
 
 impl From<Refusal> for ApiError {
     fn from(r: Refusal) -> Self {

@@ -10,8 +10,8 @@ use crate::db::drafts::{self, DraftRow, RevisionRow};
 use crate::domain::vocabulary::{RiskLevel, Role, Stage, Status};
 use crate::domain::workflow::{Action, decide};
 use crate::drafts::facts::{self, Loaded};
-use crate::http::draft_views::{DraftSummary, DraftView, RevisionView, SignoffView, WorkflowRef};
-use crate::http::error::ApiError;
+use crate::drafts::views::{DraftSummary, DraftView, RevisionView, SignoffView, WorkflowRef};
+use crate::error::ApiError;
 
 /// Loads a draft the caller may see; 404 otherwise, whatever the reason.
 pub async fn visible(

@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::audit::chain::{AuditEvent, Verification};
 use crate::audit::export::{self, ExportFormat};
 use crate::audit::query::{self, EventFilter};
 use crate::audit::verify;
 use crate::auth::AuthUser;
+use crate::domain::audit_chain::{AuditEvent, Verification};
 use crate::domain::vocabulary::Role;
 use crate::http::error::{ApiError, Problem};
 use crate::http::pagination;

@@ -6,13 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::audit::chain::AuditEvent;
 use crate::audit::lookup::{self, Lookup, LookupBy, Match};
 use crate::auth::AuthUser;
+use crate::domain::audit_chain::AuditEvent;
 use crate::domain::content::Content;
 use crate::domain::content_hash::ContentHash;
 use crate::domain::vocabulary::{Role, Status};
-use crate::http::draft_views::SignoffView;
+use crate::drafts::views::SignoffView;
 use crate::http::error::{ApiError, FieldProblem, Problem};
 use crate::http::json::ApiJson;
 use crate::http::pagination;

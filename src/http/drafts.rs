@@ -13,7 +13,7 @@ use crate::domain::content_hash::ContentHash;
 use crate::domain::vocabulary::{Check, Format, RiskLevel, Stage, Status};
 use crate::drafts::actions::{self, Command};
 use crate::drafts::reads;
-use crate::http::draft_views::{DraftSummary, DraftView};
+use crate::drafts::views::{DraftSummary, DraftView};
 use crate::http::error::{ApiError, FieldProblem, Problem};
 use crate::http::json::{ApiJson, ApiJsonOrEmpty};
 use crate::http::pagination::{self, Page};

@@ -1,75 +1,12 @@
-//! The one API error: every failure a client can see, mapped to RFC 9457
-//! problem+json with the stable codes of SPEC §3.
+//! problem+json (RFC 9457) for the one use-case error, `crate::error::ApiError`:
+//! its HTTP status, headers and body.
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::DbError;
-
-/// A rule a field broke.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldProblem {
-    /// The request field, e.g. `title` or `checks`.
-    #[schema(example = "title")]
-    pub field: String,
-    #[schema(example = "must be 1–200 characters")]
-    pub message: String,
-}
-
-impl FieldProblem {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldProblem {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error("{0}")]
-    Malformed(String),
-    #[error("authentication required")]
-    Unauthenticated,
-    #[error("invalid credentials")]
-    InvalidCredentials,
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    SeparationOfDuties(String),
-    #[error("not found")]
-    NotFound,
-    #[error("{0}")]
-    StaleContent(String),
-    #[error("{0}")]
-    StageMismatch(String),
-    #[error("{0}")]
-    InvalidTransition(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("If-Match does not match the current content")]
-    PreconditionFailed,
-    #[error("request body is larger than {0} bytes")]
-    PayloadTooLarge(usize),
-    #[error("the request body must be application/json")]
-    UnsupportedMediaType,
-    #[error("validation failed")]
-    Validation(Vec<FieldProblem>),
-    #[error("this request needs an If-Match header with the current content_hash")]
-    PreconditionRequired,
-    #[error("too many failed logins; retry after {0} seconds")]
-    TooManyRequests(u64),
-    /// Carries the methods the resource does allow, for the `Allow` header.
-    #[error("method not allowed; this resource allows {0}")]
-    MethodNotAllowed(&'static str),
-    #[error("database unreachable")]
-    Unavailable,
-    /// A fault of ours, never of the client: logged with its cause, shown as 500.
-    #[error("internal error")]
-    Internal(#[source] anyhow::Error),
-}
+pub use crate::error::{ApiError, FieldProblem};
 
 /// The problem+json body (RFC 9457).
 #[derive(Debug, Serialize, ToSchema)]
@@ -91,80 +28,19 @@ pub struct Problem {
     pub errors: Option<Vec<FieldProblem>>,
 }
 
-impl ApiError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            ApiError::Malformed(_) => "malformed_request",
-            ApiError::Unauthenticated => "unauthenticated",
-            ApiError::InvalidCredentials => "invalid_credentials",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::SeparationOfDuties(_) => "separation_of_duties",
-            ApiError::NotFound => "not_found",
-            ApiError::StaleContent(_) => "stale_content",
-            ApiError::StageMismatch(_) => "stage_mismatch",
-            ApiError::InvalidTransition(_) => "invalid_transition",
-            ApiError::Conflict(_) => "conflict",
-            ApiError::PreconditionFailed => "precondition_failed",
-            ApiError::PayloadTooLarge(_) => "payload_too_large",
-            ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::Validation(_) => "validation_failed",
-            ApiError::PreconditionRequired => "precondition_required",
-            ApiError::TooManyRequests(_) => "too_many_requests",
-            ApiError::MethodNotAllowed(_) => "method_not_allowed",
-            ApiError::Unavailable => "unavailable",
-            ApiError::Internal(_) => "internal_error",
-        }
-    }
-
-    fn title(&self) -> &'static str {
-        match self {
-            ApiError::Malformed(_) => "Malformed request",
-            ApiError::Unauthenticated => "Unauthenticated",
-            ApiError::InvalidCredentials => "Invalid credentials",
-            ApiError::Forbidden(_) => "Forbidden",
-            ApiError::SeparationOfDuties(_) => "Separation of duties",
-            ApiError::NotFound => "Not found",
-            ApiError::StaleContent(_) => "Stale content",
-            ApiError::StageMismatch(_) => "Stage mismatch",
-            ApiError::InvalidTransition(_) => "Invalid transition",
-            ApiError::Conflict(_) => "Conflict",
-            ApiError::PreconditionFailed => "Precondition failed",
-            ApiError::PayloadTooLarge(_) => "Payload too large",
-            ApiError::UnsupportedMediaType => "Unsupported media type",
-            ApiError::Validation(_) => "Validation failed",
-            ApiError::PreconditionRequired => "Precondition required",
-            ApiError::TooManyRequests(_) => "Too many requests",
-            ApiError::MethodNotAllowed(_) => "Method not allowed",
-            ApiError::Unavailable => "Service unavailable",
-            ApiError::Internal(_) => "Internal error",
-        }
-    }
-
-    pub fn validation(field: &str, message: impl Into<String>) -> ApiError {
-        ApiError::Validation(vec![FieldProblem::new(field, message)])
-    }
-
-    pub fn forbidden() -> ApiError {
-        ApiError::Forbidden("you lack the role or scope for this".into())
-    }
-
-    pub fn internal(e: impl Into<anyhow::Error>) -> ApiError {
-        ApiError::Internal(e.into())
-    }
-
-    pub fn problem(&self) -> Problem {
-        let code = self.code();
-        Problem {
-            kind: format!("urn:sanshen:problem:{code}"),
-            title: self.title().into(),
-            status: self.status_code().as_u16(),
-            detail: self.to_string(),
-            code: code.into(),
-            errors: match self {
-                ApiError::Validation(errors) => Some(errors.clone()),
-                _ => None,
-            },
-        }
+/// The body a client sees for `error`.
+pub fn problem(error: &ApiError) -> Problem {
+    let code = error.code();
+    Problem {
+        kind: format!("urn:sanshen:problem:{code}"),
+        title: error.title().into(),
+        status: error.status_code().as_u16(),
+        detail: error.to_string(),
+        code: code.into(),
+        errors: match error {
+            ApiError::Validation(errors) => Some(errors.clone()),
+            _ => None,
+        },
     }
 }
 
@@ -209,43 +85,6 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        response.json(self.problem())
-    }
-}
-
-impl From<DbError> for ApiError {
-    fn from(e: DbError) -> Self {
-        match e {
-            DbError::Unavailable(why) => {
-                tracing::warn!(%why, "database unavailable");
-                ApiError::Unavailable
-            }
-            DbError::Query(diesel::result::Error::NotFound) => ApiError::NotFound,
-            DbError::Query(q) if is_connection_loss(&q) => {
-                tracing::warn!(error = %q, "database connection lost");
-                ApiError::Unavailable
-            }
-            other => ApiError::Internal(other.into()),
-        }
-    }
-}
-
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        ApiError::from(DbError::Query(e))
-    }
-}
-
-fn is_connection_loss(e: &diesel::result::Error) -> bool {
-    use diesel::result::{DatabaseErrorKind, Error};
-    match e {
-        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
-        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
-            let m = info.message();
-            m.contains("connection closed")
-                || m.contains("terminating connection")
-                || m.contains("shutting down")
-        }
-        _ => false,
+        response.json(problem(self))
     }
 }

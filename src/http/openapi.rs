@@ -3,10 +3,9 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::drafts::views;
 use crate::http::{audit, audit_lookup};
-use crate::http::{
-    auth, catalog, draft_reads, draft_views, drafts, error, health, pagination, users,
-};
+use crate::http::{auth, catalog, draft_reads, drafts, error, health, pagination, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,8 +30,8 @@ use crate::http::{
     ),
     components(schemas(
         error::Problem, error::FieldProblem, pagination::Page<users::UserView>,
-        pagination::Page<draft_views::DraftSummary>, pagination::Page<draft_reads::RevisionSummary>,
-        pagination::Page<draft_views::CommentView>,
+        pagination::Page<views::DraftSummary>, pagination::Page<draft_reads::RevisionSummary>,
+        pagination::Page<views::CommentView>,
     )),
     modifiers(&BearerAuth),
     tags(

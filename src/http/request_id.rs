@@ -60,8 +60,8 @@ impl FromRequest for RequestMeta {
 }
 
 impl RequestMeta {
-    pub fn origin(&self) -> crate::audit::Origin {
-        crate::audit::Origin {
+    pub fn origin(&self) -> crate::db::audit_log::Origin {
+        crate::db::audit_log::Origin {
             request_id: Some(self.request_id.clone()),
             ip: self.ip.clone(),
         }

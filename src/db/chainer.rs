@@ -19,9 +19,9 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use crate::audit::chain::{AuditEvent, event_hash, format_occurred_at};
 use crate::db::schema::{audit_events, audit_head, audit_pending};
 use crate::db::{DbError, DbPool, connect};
+use crate::domain::audit_chain::{AuditEvent, event_hash, format_occurred_at};
 
 /// Events linked in one transaction: one commit, one WAL flush for all.
 /// 16 columns a row stay well under PostgreSQL's 65 535 bind parameters.

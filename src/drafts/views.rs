@@ -1,4 +1,5 @@
-//! What the drafts API returns: drafts, revisions, sign-offs, comments.
+//! Read models of drafts (what the API returns): drafts, revisions,
+//! sign-offs, comments; built by the draft reads, rendered by `http/`.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

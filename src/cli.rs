@@ -8,9 +8,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
-use crate::audit::chain::{Verification, verify_ndjson};
 use crate::audit::verify::verify_chain;
 use crate::config::Settings;
+use crate::domain::audit_chain::{Verification, verify_ndjson};
 use crate::startup;
 
 /// Prints one line; exit status 0 when the chain is intact, 1 when it is not.

@@ -12,8 +12,6 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::db::reconcile::MissingEvent;
-
 pub const GENESIS_PREV_HASH: &str =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -163,6 +161,17 @@ fn plain(value: &serde_json::Value) -> bool {
     }
 }
 
+/// A change in the tables with no event for it in the trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct MissingEvent {
+    /// What changed: `revision`, `signoff`, `status`, `comment`, `grant`,
+    /// `user`, `account_state`, `session`, `workflow`, `department`, `channel`.
+    #[schema(example = "signoff")]
+    pub kind: String,
+    /// Its id: a row id, or `draft_id/revision` for a revision.
+    pub id: String,
+}
+
 /// The verdict on a chain (or a contiguous part of one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Verification {
@@ -279,5 +288,5 @@ pub fn verify_ndjson_from(
 }
 
 #[cfg(test)]
-#[path = "chain_tests.rs"]
+#[path = "audit_chain_tests.rs"]
 mod tests;
