@@ -83,7 +83,7 @@ impl Cast {
                 n.act(&n.author, id, "withdraw", json!({})).await;
             }
             "in_review" | "returned" => {
-                n.submit(id, &hash).await;
+                n.submit_ok(id, &hash).await;
                 if status == "returned" {
                     n.act(
                         n.signer("review_1"),

@@ -70,7 +70,7 @@ async fn of_simultaneous_approvals_exactly_one_succeeds() {
     let racers = signers(&n, 8).await;
     for _ in 0..5 {
         let (id, hash) = n.draft().await;
-        n.submit(id, &hash).await;
+        n.submit_ok(id, &hash).await;
         let before = n.events().await;
         exactly_one_wins(&race(&[&n.app], &racers, id, "review_1", &hash).await);
         assert_eq!(approvals_of(&n, id).await, 1);
@@ -90,7 +90,7 @@ async fn two_processes_on_one_database_serialize_too() {
     let racers = signers(&n, 8).await;
     for _ in 0..5 {
         let (id, hash) = n.draft().await;
-        n.submit(id, &hash).await;
+        n.submit_ok(id, &hash).await;
         exactly_one_wins(&race(&[&n.app, &second], &racers, id, "review_1", &hash).await);
         assert_eq!(approvals_of(&n, id).await, 1);
     }
@@ -102,7 +102,7 @@ async fn racing_a_return_against_an_approval_leaves_one_outcome() {
     let racers = signers(&n, 2).await;
     for _ in 0..5 {
         let (id, hash) = n.draft().await;
-        n.submit(id, &hash).await;
+        n.submit_ok(id, &hash).await;
         let (approve_path, return_path) = (
             format!("/drafts/{id}/approve"),
             format!("/drafts/{id}/return"),
