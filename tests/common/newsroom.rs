@@ -83,12 +83,9 @@ impl Newsroom {
     }
 
     pub async fn get(&self, who: &User, id: Uuid) -> Value {
-        self.app
-            .get(&format!("/drafts/{id}"), &who.token)
-            .await
-            .json()
-            .await
-            .unwrap()
+        let res = self.app.get(&format!("/drafts/{id}"), &who.token).await;
+        assert_eq!(res.status(), 200, "{} reads /drafts/{id}", who.username);
+        res.json().await.expect("draft json")
     }
 
     pub async fn act(&self, who: &User, id: Uuid, action: &str, body: Value) -> Response {
