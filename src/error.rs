@@ -160,6 +160,14 @@ fn is_connection_loss(e: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};
     match e {
         Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        // A pooled connection whose backend was terminated fails in
+        // tokio-postgres without an SQLSTATE, which diesel-async reports
+        // as UnableToSendCommand ("connection closed"): the database is
+        // away, not a fault of ours (seen as a 500 from /readyz).
+        Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, info) => {
+            let m = info.message();
+            m.contains("connection closed") || m.contains("communicating with the server")
+        }
         Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
             let m = info.message();
             m.contains("connection closed")

@@ -125,6 +125,9 @@ async fn events_come_in_the_spec_format_and_rehash() {
     let page = events(&app, &auditor, "?limit=200").await;
     let items = page["items"].as_array().unwrap();
     assert!(page["next_cursor"].is_null());
+    // The bootstrap, two logins, the auditor's account and grant, two
+    // departments, and this read itself.
+    assert_eq!(items.len(), 8, "{page}");
     let keys = [
         "seq",
         "occurred_at",
@@ -570,9 +573,17 @@ async fn lookup_finds_the_approved_and_published_revision() {
         );
         let events = m["events"].as_array().unwrap();
         assert!(
-            events.iter().all(|e| e["draft_id"] == json!(id)) && events.len() >= 8,
+            events.iter().all(|e| e["draft_id"] == json!(id)),
             "{events:?}"
         );
+        let actions: Vec<&str> = events
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        let mut expected = vec!["draft_created", "draft_submitted"];
+        expected.extend(["stage_approved"; 6]);
+        expected.push("draft_published");
+        assert_eq!(actions, expected);
         assert_eq!(m["trail"], format!("/api/v1/drafts/{id}/trail"));
     }
     // A different text (one character changed) was never approved.
@@ -626,4 +637,140 @@ async fn lookup_takes_exactly_one_shape() {
         .map(|e| &e["field"])
         .collect();
     assert_eq!(fields, [&json!("title"), &json!("format")]);
+}
+
+/// Invariant 7: each kind of draft change writes exactly one event, named
+/// for it (a second event, or none, fails the `==`).
+#[tokio::test]
+async fn each_draft_action_writes_exactly_one_event_named_for_it() {
+    let n = Newsroom::new().await;
+    let mut seq = n.events().await;
+    let mut expect_one = async |action: &str| {
+        assert_eq!(n.app.actions_after(seq).await, [action], "after {action}");
+        seq += 1;
+    };
+    let (id, first) = n.draft().await;
+    expect_one("draft_created").await;
+    let hash = n.edit_ok(id, &first, "改过的标题").await;
+    expect_one("draft_edited").await;
+    n.submit_ok(id, &hash).await;
+    expect_one("draft_submitted").await;
+    n.approve_ok(id, "review_1", &hash).await;
+    expect_one("stage_approved").await;
+    n.return_ok(id, "proofread_1", &hash).await;
+    expect_one("stage_returned").await;
+    let res = n
+        .app
+        .post(
+            &format!("/drafts/{id}/comments"),
+            &n.author.token,
+            json!({"body": "已按意见修改"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "comment");
+    expect_one("comment_added").await;
+    n.submit_ok(id, &hash).await;
+    expect_one("draft_submitted").await;
+    for stage in common::newsroom::STAGES {
+        n.approve_ok(id, stage, &hash).await;
+        expect_one("stage_approved").await;
+    }
+    n.act_ok(&n.publisher, id, "publish", json!({"content_hash": hash}))
+        .await;
+    expect_one("draft_published").await;
+    n.act_ok(&n.publisher, id, "retract", json!({"reason": "更正"}))
+        .await;
+    expect_one("draft_retracted").await;
+    let (other, _) = n.draft().await;
+    expect_one("draft_created").await;
+    n.act_ok(&n.author, other, "withdraw", json!({})).await;
+    expect_one("draft_withdrawn").await;
+}
+
+/// Invariant 7 for sessions: login, refresh, password change and logout
+/// each write exactly one event, named for it.
+#[tokio::test]
+async fn each_session_change_writes_exactly_one_event_named_for_it() {
+    let (app, admin, _auditor) = setup().await;
+    let user = app.user(&admin, "signer", &["review_1"]).await;
+    let seq = app.event_count().await;
+    let (token, refresh) = app.login_ok("signer", common::PASSWORD).await;
+    assert_eq!(app.actions_after(seq).await, ["login"]);
+
+    let seq = app.event_count().await;
+    let res = app
+        .call(
+            Method::POST,
+            "/auth/refresh",
+            None,
+            Some(json!({"refresh_token": refresh})),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "refresh");
+    assert_eq!(app.actions_after(seq).await, ["session_refreshed"]);
+
+    // Two other sessions are open (the first login and this one): revoking
+    // them is part of the one change, not an event each.
+    let seq = app.event_count().await;
+    let res = app
+        .post(
+            "/me/password",
+            &token,
+            json!({"current_password": common::PASSWORD, "new_password": "another-long-passphrase-42"}),
+        )
+        .await;
+    assert_eq!(res.status(), 204, "change password");
+    assert_eq!(app.actions_after(seq).await, ["password_changed"]);
+
+    let seq = app.event_count().await;
+    let res = app
+        .call(Method::POST, "/auth/logout", Some(&token), None)
+        .await;
+    assert_eq!(res.status(), 204, "logout");
+    assert_eq!(app.actions_after(seq).await, ["logout"]);
+    assert_problem(app.get("/me", &user.token).await, 401, "unauthenticated").await;
+}
+
+/// Invariant 7, the other half: an approval whose transaction fails after
+/// the sign-off row is written leaves neither the change nor its event —
+/// not in the chain and not waiting in `audit_pending`.
+#[tokio::test]
+async fn an_approval_that_fails_part_way_leaves_neither_change_nor_event() {
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    n.submit_ok(id, &hash).await;
+    n.app
+        .sql(
+            "CREATE FUNCTION fail_after_signoff() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'injected failure after the sign-off insert'; END $$",
+        )
+        .await;
+    n.app
+        .sql(
+            "CREATE TRIGGER fail_after_signoff AFTER INSERT ON signoffs \
+             FOR EACH ROW EXECUTE FUNCTION fail_after_signoff()",
+        )
+        .await;
+    let (before, events) = (n.snapshot(id).await, n.events().await);
+    assert_eq!(n.signoff_rows(id).await, 0);
+
+    let res = n.approve(id, "review_1", &hash).await;
+    // A fault of the server, not of the client: an opaque 500.
+    let problem = assert_problem(res, 500, "internal_error").await;
+    assert!(
+        !problem["detail"].as_str().unwrap().contains("injected"),
+        "the cause stays in the logs: {problem}"
+    );
+    assert_eq!(n.signoff_rows(id).await, 0, "no sign-off row");
+    assert_eq!(n.snapshot(id).await, before, "the draft is unchanged");
+    assert_eq!(n.events().await, events, "no chained event");
+    assert_eq!(n.pending_events().await, 0, "no event waiting either");
+
+    // Without the fault the same request succeeds with its one event.
+    n.app
+        .sql("DROP TRIGGER fail_after_signoff ON signoffs")
+        .await;
+    n.approve_ok(id, "review_1", &hash).await;
+    assert_eq!(n.app.actions_after(events).await, ["stage_approved"]);
+    assert_eq!(n.signoff_rows(id).await, 1);
 }

@@ -70,7 +70,7 @@ async fn of_simultaneous_approvals_exactly_one_succeeds() {
     let racers = signers(&n, 8).await;
     for _ in 0..5 {
         let (id, hash) = n.draft().await;
-        n.submit(id, &hash).await;
+        n.submit_ok(id, &hash).await;
         let before = n.events().await;
         exactly_one_wins(&race(&[&n.app], &racers, id, "review_1", &hash).await);
         assert_eq!(approvals_of(&n, id).await, 1);
@@ -90,9 +90,109 @@ async fn two_processes_on_one_database_serialize_too() {
     let racers = signers(&n, 8).await;
     for _ in 0..5 {
         let (id, hash) = n.draft().await;
-        n.submit(id, &hash).await;
+        n.submit_ok(id, &hash).await;
+        let before = n.events().await;
         exactly_one_wins(&race(&[&n.app, &second], &racers, id, "review_1", &hash).await);
         assert_eq!(approvals_of(&n, id).await, 1);
+        assert_eq!(n.app.actions_after(before).await, ["stage_approved"]);
+    }
+}
+
+/// Status and problem code (empty for a success) of a response.
+async fn outcome(res: reqwest::Response) -> (u16, String) {
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    (status, body["code"].as_str().unwrap_or("").to_string())
+}
+
+fn ok() -> (u16, String) {
+    (200, String::new())
+}
+
+fn refused(code: &str) -> (u16, String) {
+    (409, code.to_string())
+}
+
+const ROUNDS: usize = 4;
+
+#[tokio::test]
+async fn of_two_simultaneous_publishes_one_succeeds() {
+    let n = Newsroom::new().await;
+    for _ in 0..ROUNDS {
+        let (id, hash) = n.publishable().await;
+        let before = n.events().await;
+        let publish = || n.act(&n.publisher, id, "publish", json!({"content_hash": hash}));
+        let mut got = Vec::new();
+        for res in join_all([publish(), publish()]).await {
+            got.push(outcome(res).await);
+        }
+        got.sort();
+        assert_eq!(got, [ok(), refused("invalid_transition")]);
+        assert_eq!(n.app.actions_after(before).await, ["draft_published"]);
+        assert_eq!(n.snapshot(id).await["status"], "published");
+    }
+}
+
+#[tokio::test]
+async fn withdraw_racing_an_approval_leaves_a_consistent_story() {
+    let n = Newsroom::new().await;
+    for _ in 0..ROUNDS {
+        let (id, hash) = n.draft().await;
+        n.submit_ok(id, &hash).await;
+        let before = n.events().await;
+        let (w, a) = tokio::join!(
+            n.act(&n.author, id, "withdraw", json!({})),
+            n.approve(id, "review_1", &hash)
+        );
+        let (w, a) = (outcome(w).await, outcome(a).await);
+        assert_eq!(w, ok(), "withdraw is allowed before and after the approval");
+        let d = n.snapshot(id).await;
+        assert_eq!(d["status"], "withdrawn");
+        let actions = n.app.actions_after(before).await;
+        if a == ok() {
+            // The approval came first: signed, then withdrawn from review_2's turn.
+            eprintln!("withdraw vs approve: the approval came first");
+            assert_eq!(actions, ["stage_approved", "draft_withdrawn"]);
+            assert_eq!(n.signoff_rows(id).await, 1);
+        } else {
+            eprintln!("withdraw vs approve: the withdrawal came first");
+            assert_eq!(a, refused("invalid_transition"), "the loser");
+            assert_eq!(actions, ["draft_withdrawn"]);
+            assert_eq!(n.signoff_rows(id).await, 0);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_edit_racing_a_submit_leaves_one_outcome() {
+    let n = Newsroom::new().await;
+    for round in 0..ROUNDS {
+        let (id, hash) = n.draft().await;
+        let before = n.events().await;
+        let title = format!("抢先修改{round}");
+        let (e, s) = tokio::join!(n.edit(id, &hash, &title), n.submit(id, &hash));
+        let (e, s) = (outcome(e).await, outcome(s).await);
+        let d = n.snapshot(id).await;
+        let actions = n.app.actions_after(before).await;
+        if e == ok() {
+            // The edit came first: the submit named the old text.
+            eprintln!("edit vs submit: the edit came first");
+            assert_eq!(s, refused("stale_content"), "the loser");
+            assert_eq!(actions, ["draft_edited"]);
+            assert_eq!(
+                (d["status"].as_str(), d["revision"].as_i64()),
+                (Some("draft"), Some(2))
+            );
+        } else {
+            eprintln!("edit vs submit: the submit came first");
+            assert_eq!(s, ok());
+            assert_eq!(e, refused("invalid_transition"), "the loser");
+            assert_eq!(actions, ["draft_submitted"]);
+            assert_eq!(
+                (d["status"].as_str(), d["revision"].as_i64()),
+                (Some("in_review"), Some(1))
+            );
+        }
     }
 }
 
@@ -100,9 +200,10 @@ async fn two_processes_on_one_database_serialize_too() {
 async fn racing_a_return_against_an_approval_leaves_one_outcome() {
     let n = Newsroom::new().await;
     let racers = signers(&n, 2).await;
-    for _ in 0..5 {
+    for _ in 0..ROUNDS {
         let (id, hash) = n.draft().await;
-        n.submit(id, &hash).await;
+        n.submit_ok(id, &hash).await;
+        let before = n.events().await;
         let (approve_path, return_path) = (
             format!("/drafts/{id}/approve"),
             format!("/drafts/{id}/return"),
@@ -118,11 +219,26 @@ async fn racing_a_return_against_an_approval_leaves_one_outcome() {
             json!({"stage": "review_1", "content_hash": hash, "reason": "不同意"}),
         );
         let (a, r) = tokio::join!(approve, ret);
-        let codes = [a.status().as_u16(), r.status().as_u16()];
-        assert!(
-            codes.contains(&200) && codes.iter().filter(|c| **c == 200).count() == 1,
-            "{codes:?}"
-        );
+        let (a, r) = (outcome(a).await, outcome(r).await);
+        let d = n.snapshot(id).await;
+        let actions = n.app.actions_after(before).await;
+        if a == ok() {
+            // The stage moved on: the return named a stage no longer current.
+            eprintln!("return vs approve: the approval came first");
+            assert_eq!(r, refused("stage_mismatch"), "the loser");
+            assert_eq!(actions, ["stage_approved"]);
+            assert_eq!(
+                (d["status"].as_str(), d["current_stage"].as_str()),
+                (Some("in_review"), Some("proofread_1"))
+            );
+        } else {
+            eprintln!("return vs approve: the return came first");
+            assert_eq!(r, ok());
+            assert_eq!(a, refused("invalid_transition"), "the loser");
+            assert_eq!(actions, ["stage_returned"]);
+            assert_eq!(d["status"], "returned");
+        }
         assert_eq!(approvals_of(&n, id).await, 1, "one sign-off, whichever won");
+        assert_eq!(n.signoff_rows(id).await, 1);
     }
 }

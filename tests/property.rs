@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use common::User;
 use common::newsroom::{CHECKS, Newsroom, STAGES};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -53,99 +55,166 @@ async fn cast() -> Cast {
     Cast { n, writer, people }
 }
 
-type Step = (usize, u8, usize, bool, bool);
-
-fn steps() -> impl Strategy<Value = Vec<Step>> {
-    prop::collection::vec(
-        (
-            0usize..24,
-            0u8..40,
-            0usize..9,
-            prop::bool::weighted(0.85),
-            prop::bool::weighted(0.85),
-        ),
-        40..100,
-    )
+/// One generated step. Most steps move the draft on, so that runs reach the
+/// interesting states (five approvals, six, publishable) often; the rest are
+/// anyone doing anything, fresh or stale, at the right stage or not.
+#[derive(Debug, Clone)]
+enum Step {
+    /// Someone eligible for the current stage approves what they read: its
+    /// own signer, or (`by` 4) the one who holds all three stages of its kind
+    /// — invariant 3 — or (`by` 5, at review_1) the author — invariant 2.
+    /// Then, mostly, the publisher tries to publish at once — so publish is
+    /// tried right after exactly five and exactly six approvals.
+    Progress {
+        by: u8,
+        then_publish: bool,
+    },
+    Submit,
+    Edit,
+    Publish {
+        fresh: bool,
+    },
+    Noise(Noise),
 }
 
-async fn step(c: &Cast, id: Uuid, (who, what, stage_i, fresh, full): Step) -> u16 {
-    let d = c.n.get(&c.n.auditor, id).await;
-    let hash = if fresh {
-        d["content_hash"].as_str().unwrap_or("").to_string()
-    } else {
-        "e".repeat(64)
-    };
-    // Mostly the current stage, sometimes another (a stage_mismatch); always
-    // the current one for the focused actor.
-    let random_stage = if stage_i < 3 && who < c.people.len() {
-        STAGES.get(stage_i * 2).copied()
-    } else {
-        None
-    };
-    let stage = random_stage
-        .or(d["current_stage"].as_str())
-        .unwrap_or("review_1");
-    // Past the cast's size: whoever signs the current stage, to make progress likely.
-    let actor = c
-        .people
-        .get(who)
-        .map_or_else(|| c.n.signer(stage), |(u, _)| u);
-    let checks: &[&str] = if full { &CHECKS } else { &CHECKS[..2] };
-    // The focused actor (past the cast's size) moves a draft or returned
-    // draft on by submitting it; otherwise runs would rarely get anywhere.
-    let editable = matches!(d["status"].as_str(), Some("draft" | "returned"));
-    let what = if who >= c.people.len() && editable && (3..=25).contains(&what) {
-        1
-    } else {
-        what
-    };
-    let (method, path, body) = match what {
-        0 => {
+type Noise = (usize, u8, usize, bool, bool);
+
+fn steps() -> impl Strategy<Value = Vec<Step>> {
+    let step = prop_oneof![
+        12 => (0u8..6, prop::bool::weighted(0.75))
+            .prop_map(|(by, then_publish)| Step::Progress { by, then_publish }),
+        3 => Just(Step::Submit),
+        1 => Just(Step::Edit),
+        3 => prop::bool::weighted(0.8).prop_map(|fresh| Step::Publish { fresh }),
+        8 => (
+            0usize..10,
+            0u8..40,
+            0usize..9,
+            prop::bool::weighted(0.7),
+            prop::bool::weighted(0.85),
+        )
+            .prop_map(Step::Noise),
+    ];
+    prop::collection::vec(step, 30..70)
+}
+
+/// The draft as the auditor sees it, and the approvals of its current round.
+async fn observe(c: &Cast, id: Uuid) -> (Value, usize) {
+    let d = c.n.snapshot(id).await;
+    let round = d["round"].as_i64();
+    let approvals = d["signoffs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["round"].as_i64() == round && s["decision"] == "approve")
+        .count();
+    (d, approvals)
+}
+
+/// What one request did: its status and problem code.
+struct Answer {
+    action: &'static str,
+    status: u16,
+    code: String,
+}
+
+async fn send(c: &Cast, token: &str, id: Uuid, action: &'static str, body: Value) -> Answer {
+    let res =
+        c.n.app
+            .call(
+                Method::POST,
+                &format!("/drafts/{id}/{action}"),
+                Some(token),
+                Some(body),
+            )
+            .await;
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    Answer {
+        action,
+        status,
+        code: body["code"].as_str().unwrap_or("").to_string(),
+    }
+}
+
+/// `stale` is a real older revision's content_hash when there is one;
+/// `revisions` counts the texts so far, so an edit always changes the text
+/// (an identical edit is a no-op without an event, by design).
+async fn step(c: &Cast, id: Uuid, d: &Value, stale: &str, s: &Step, revisions: usize) -> Answer {
+    let current = d["content_hash"].as_str().unwrap_or("").to_string();
+    let stage = d["current_stage"].as_str().unwrap_or("review_1");
+    match *s {
+        Step::Progress { by, .. } => {
+            let body = json!({"stage": stage, "content_hash": current, "checks": CHECKS});
+            // The cast: six single-stage signers, then "reviews", "proofs".
+            let who = match by {
+                4 if stage.starts_with("review") => &c.people[6].0,
+                4 => &c.people[7].0,
+                5 if stage == "review_1" => &c.writer,
+                _ => c.n.signer(stage),
+            };
+            send(c, &who.token, id, "approve", body).await
+        }
+        Step::Submit => {
+            let body = json!({"content_hash": current});
+            send(c, &c.writer.token, id, "submit", body).await
+        }
+        Step::Edit => {
             let res = c
                 .n
                 .app
                 .client
                 .put(c.n.app.url(&format!("/drafts/{id}/content")))
                 .bearer_auth(&c.writer.token)
-                .header("if-match", format!("\"{hash}\""))
-                .json(&json!({"title": format!("标题{}", rand::random::<u16>()), "body": "正文", "format": "text"}))
+                .header("if-match", format!("\"{current}\""))
+                .json(
+                    &json!({"title": format!("标题{revisions}"), "body": "正文", "format": "text"}),
+                )
                 .send()
                 .await
                 .unwrap();
-            return res.status().as_u16();
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.unwrap_or(Value::Null);
+            Answer {
+                action: "edit",
+                status,
+                code: body["code"].as_str().unwrap_or("").to_string(),
+            }
         }
-        1 | 2 => (Method::POST, "submit", json!({"content_hash": hash})),
-        3..=25 => (
-            Method::POST,
-            "approve",
-            json!({"stage": stage, "content_hash": hash, "checks": checks}),
-        ),
-        26 | 27 => (
-            Method::POST,
-            "return",
-            json!({"stage": stage, "content_hash": hash, "reason": "退回修改"}),
-        ),
-        // Withdrawal is final; rare, so that runs live long enough to finish.
-        28 if stage_i == 0 => (Method::POST, "withdraw", json!({})),
-        28 => (Method::POST, "submit", json!({"content_hash": hash})),
-        29..=33 => (Method::POST, "publish", json!({"content_hash": hash})),
-        _ => (Method::POST, "retract", json!({"reason": "撤回"})),
-    };
-    let token = if matches!(what, 1 | 2 | 28) {
-        &c.writer.token
-    } else {
-        &actor.token
-    };
-    c.n.app
-        .call(
-            method,
-            &format!("/drafts/{id}/{path}"),
-            Some(token),
-            Some(body),
-        )
-        .await
-        .status()
-        .as_u16()
+        Step::Publish { fresh } => {
+            let hash = if fresh { current.as_str() } else { stale };
+            let body = json!({"content_hash": hash});
+            send(c, &c.n.publisher.token, id, "publish", body).await
+        }
+        Step::Noise((who, what, stage_i, fresh, full)) => {
+            let hash = if fresh { current.as_str() } else { stale };
+            // Mostly the current stage, sometimes another (a stage_mismatch).
+            let stage = if stage_i < 3 {
+                STAGES[stage_i * 2]
+            } else {
+                stage
+            };
+            let checks: &[&str] = if full { &CHECKS } else { &CHECKS[..2] };
+            let token = &c.people[who].0.token;
+            match what {
+                0..=19 => {
+                    let body = json!({"stage": stage, "content_hash": hash, "checks": checks});
+                    send(c, token, id, "approve", body).await
+                }
+                20..=27 => {
+                    let body = json!({"stage": stage, "content_hash": hash, "reason": "退回修改"});
+                    send(c, token, id, "return", body).await
+                }
+                // Withdrawal is final; rare, so that runs live long enough to finish.
+                28 if stage_i == 0 => send(c, &c.writer.token, id, "withdraw", json!({})).await,
+                28..=33 => {
+                    let body = json!({"content_hash": hash});
+                    send(c, &c.writer.token, id, "submit", body).await
+                }
+                _ => send(c, token, id, "retract", json!({"reason": "撤回"})).await,
+            }
+        }
+    }
 }
 
 /// Invariant 1 read back through the API.
@@ -210,57 +279,149 @@ fn check_publishable(c: &Cast, d: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// How often the runs reached the states worth testing.
+#[derive(Default)]
+struct Reach {
+    runs: AtomicUsize,
+    publishable: AtomicUsize,
+    publish_at_five: AtomicUsize,
+    publish_at_six: AtomicUsize,
+}
+
+/// One answer against the model: a success writes exactly one event and a
+/// refusal none; a publish succeeds exactly when the draft was publishable
+/// and the hash current, and at five approvals it is `invalid_transition`.
+fn judge(
+    answer: &Answer,
+    written: i64,
+    before: &Value,
+    approvals: usize,
+    fresh: bool,
+) -> Result<(), String> {
+    let Answer {
+        action,
+        status,
+        code,
+    } = answer;
+    if *status >= 500 {
+        return Err(format!("{action}: server error {status}"));
+    }
+    if written != i64::from(*status < 300) {
+        return Err(format!("{action}: status {status} wrote {written} events"));
+    }
+    if *action == "publish" {
+        let may = before["status"] == "publishable" && fresh;
+        if may != (*status == 200) {
+            return Err(format!(
+                "publish from {} with {approvals} approvals (fresh: {fresh}) answered {status} {code}",
+                before["status"]
+            ));
+        }
+        if before["status"] == "in_review" && approvals == 5 && code != "invalid_transition" {
+            return Err(format!(
+                "publish at five approvals answered {status} {code}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One generated run on a new draft, counted in `reach`.
+async fn run(c: &Cast, steps: Vec<Step>, reach: &Reach) -> Result<(), String> {
+    let d = c.n.create_as(&c.writer, "portal", "随机").await;
+    let id: Uuid = d["id"].as_str().unwrap().parse().unwrap();
+    let mut hashes = vec![d["content_hash"].as_str().unwrap().to_string()];
+    let (mut got_there, mut at_five, mut at_six) = (false, false, false);
+    for s in steps {
+        let mut todo = vec![s.clone()];
+        if let Step::Progress {
+            then_publish: true, ..
+        } = s
+        {
+            todo.push(Step::Publish { fresh: true });
+        }
+        for s in todo {
+            let (before, approvals) = observe(c, id).await;
+            let stale = hashes
+                .iter()
+                .rev()
+                .nth(1)
+                .cloned()
+                .unwrap_or("e".repeat(64));
+            let events = c.n.events().await;
+            let answer = step(c, id, &before, &stale, &s, hashes.len()).await;
+            let written = c.n.events().await - events;
+            let fresh = match s {
+                Step::Publish { fresh } => {
+                    fresh || stale == before["content_hash"].as_str().unwrap_or("")
+                }
+                _ => true,
+            };
+            judge(&answer, written, &before, approvals, fresh)?;
+            if answer.action == "publish" && before["status"] == "in_review" && approvals == 5 {
+                at_five = true;
+            }
+            if answer.action == "publish" && approvals == 6 {
+                at_six = true;
+            }
+            let (d, _) = observe(c, id).await;
+            let hash = d["content_hash"].as_str().unwrap().to_string();
+            if hashes.last() != Some(&hash) {
+                hashes.push(hash);
+            }
+            if matches!(d["status"].as_str(), Some("publishable" | "published")) {
+                got_there = true;
+                check_publishable(c, &d)?;
+            }
+        }
+    }
+    for (flag, counter) in [
+        (true, &reach.runs),
+        (got_there, &reach.publishable),
+        (at_five, &reach.publish_at_five),
+        (at_six, &reach.publish_at_six),
+    ] {
+        counter.fetch_add(usize::from(flag), Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+const CASES: u32 = 24;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_action_sequences_never_break_invariant_1() {
     let c = cast().await;
     let handle = tokio::runtime::Handle::current();
     let mut runner = TestRunner::new(Config {
-        cases: 12,
-        failure_persistence: None,
+        cases: CASES,
+        // Failing sequences are kept (and replayed first) in proptest-regressions/.
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/proptest-regressions/tests/property.txt"
+        )))),
         ..Config::default()
     });
-    let reached = std::sync::atomic::AtomicUsize::new(0);
+    let reach = Reach::default();
     let result = runner.run(&steps(), |steps| {
-        let outcome: Result<bool, String> = tokio::task::block_in_place(|| {
-            handle.block_on(async {
-                let d = c.n.create_as(&c.writer, "portal", "随机").await;
-                let id: Uuid = d["id"].as_str().unwrap().parse().unwrap();
-                let mut got_there = false;
-                for s in steps {
-                    let before = c.n.events().await;
-                    let status = step(&c, id, s).await;
-                    let written = c.n.events().await - before;
-                    if status >= 500 {
-                        return Err(format!("server error {status}"));
-                    }
-                    let expected_events = i64::from(status < 300);
-                    if written != expected_events {
-                        return Err(format!("status {status} wrote {written} events"));
-                    }
-                    let d = c.n.get(&c.n.auditor, id).await;
-                    if matches!(d["status"].as_str(), Some("publishable" | "published")) {
-                        got_there = true;
-                        check_publishable(&c, &d)?;
-                    }
-                }
-                Ok(got_there)
-            })
-        });
-        match outcome {
-            Ok(got_there) => {
-                reached.fetch_add(usize::from(got_there), std::sync::atomic::Ordering::Relaxed);
-                Ok(())
-            }
-            Err(why) => Err(TestCaseError::fail(why)),
-        }
+        tokio::task::block_in_place(|| handle.block_on(run(&c, steps, &reach)))
+            .map_err(TestCaseError::fail)
     });
     if let Err(e) = result {
         panic!("{e}");
     }
-    let reached = reached.into_inner();
-    eprintln!("{reached} of 12 random runs reached publishable");
+    // Replayed regressions (and shrinking) run more cases than CASES.
+    let [runs, publishable, five, six] = [
+        reach.runs.into_inner(),
+        reach.publishable.into_inner(),
+        reach.publish_at_five.into_inner(),
+        reach.publish_at_six.into_inner(),
+    ];
+    eprintln!(
+        "of {runs} random runs: {publishable} reached publishable, {five} tried publish at exactly five approvals, {six} at exactly six"
+    );
+    let half = runs / 2;
     assert!(
-        reached >= 3,
-        "no random run reached publishable: the property went untested"
+        publishable >= half && five >= half && six >= half,
+        "too few runs reached the interesting states: the property went mostly untested"
     );
 }

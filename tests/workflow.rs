@@ -3,10 +3,11 @@
 
 mod common;
 
-use common::assert_problem;
 use common::newsroom::{CHECKS, Newsroom, STAGES};
+use common::{User, assert_problem};
 use reqwest::Method;
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 #[tokio::test]
 async fn a_draft_goes_from_created_to_published_and_retracted() {
@@ -69,7 +70,7 @@ async fn a_draft_goes_from_created_to_published_and_retracted() {
 async fn invariant_1_publishable_only_after_six_approvals_in_order() {
     let n = Newsroom::new().await;
     let (id, hash) = n.draft().await;
-    n.submit(id, &hash).await;
+    n.submit_ok(id, &hash).await;
     for stage in &STAGES[..5] {
         assert_problem(
             n.act(&n.publisher, id, "publish", json!({"content_hash": hash}))
@@ -78,12 +79,12 @@ async fn invariant_1_publishable_only_after_six_approvals_in_order() {
             "invalid_transition",
         )
         .await;
-        n.approve(id, stage, &hash).await;
+        n.approve_ok(id, stage, &hash).await;
     }
     // Out of order: the sixth stage cannot be signed before the fifth... it is now current.
     let d = n.get(&n.author, id).await;
     assert_eq!(d["current_stage"], "proofread_3");
-    n.approve(id, "proofread_3", &hash).await;
+    n.approve_ok(id, "proofread_3", &hash).await;
     let d = n.get(&n.auditor, id).await;
     assert_eq!(d["status"], "publishable");
     let signoffs = d["signoffs"].as_array().unwrap();
@@ -104,7 +105,7 @@ async fn invariant_1_publishable_only_after_six_approvals_in_order() {
 async fn a_stage_out_of_turn_is_a_stage_mismatch() {
     let n = Newsroom::new().await;
     let (id, hash) = n.draft().await;
-    n.submit(id, &hash).await;
+    n.submit_ok(id, &hash).await;
     let before = n.events().await;
     assert_problem(
         n.approve(id, "proofread_1", &hash).await,
@@ -153,44 +154,94 @@ async fn invariant_2_the_author_signs_no_stage() {
     assert_eq!(n.get(&writer, id).await["current_stage"], "review_1");
 }
 
-#[tokio::test]
-async fn invariant_3_nobody_signs_two_review_or_two_proofread_stages() {
-    let n = Newsroom::new().await;
-    let double = n
-        .app
-        .user(&n.admin, "double", &["review_1", "review_2", "proofread_1"])
-        .await;
-    let (id, hash) = n.draft().await;
-    n.submit(id, &hash).await;
-    assert_eq!(
-        n.approve_as(&double, id, "review_1", &hash).await.status(),
-        200
+/// Tries `stage` as `who`, who already signed the other stage of its kind:
+/// refused with 403 `separation_of_duties` for approve and return alike, and
+/// the draft, its sign-offs and the audit trail are exactly as before.
+async fn refused_a_second_stage_of_a_kind(n: &Newsroom, who: &User, id: Uuid, stage: &str) {
+    let hash = n.snapshot(id).await["content_hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (before, rows, events) = (
+        n.snapshot(id).await,
+        n.signoff_rows(id).await,
+        n.events().await,
     );
-    // A review and a proofread by one person are allowed.
-    assert_eq!(
-        n.approve_as(&double, id, "proofread_1", &hash)
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(before["current_stage"], stage);
     assert_problem(
-        n.approve_as(&double, id, "review_2", &hash).await,
+        n.approve_as(who, id, stage, &hash).await,
         403,
         "separation_of_duties",
     )
     .await;
-    assert_eq!(
-        n.approve(id, "review_2", &hash).await.status(),
-        200,
-        "someone else may"
-    );
+    let ret = n
+        .act(
+            who,
+            id,
+            "return",
+            json!({"stage": stage, "content_hash": hash, "reason": "x"}),
+        )
+        .await;
+    assert_problem(ret, 403, "separation_of_duties").await;
+    let after = n.snapshot(id).await;
+    for field in [
+        "status",
+        "current_stage",
+        "revision",
+        "signoffs",
+        "updated_at",
+    ] {
+        assert_eq!(after[field], before[field], "{field} unchanged");
+    }
+    assert_eq!(n.signoff_rows(id).await, rows, "no sign-off row written");
+    assert_eq!(n.events().await, events, "no event written");
+}
+
+#[tokio::test]
+async fn invariant_3_nobody_signs_two_review_or_two_proofread_stages() {
+    let n = Newsroom::new().await;
+    let reviews = n
+        .app
+        .user(&n.admin, "double.review", &["review_1", "review_2"])
+        .await;
+    let proofs = n
+        .app
+        .user(&n.admin, "double.proof", &["proofread_1", "proofread_2"])
+        .await;
+    let (id, hash) = n.draft().await;
+    n.submit_ok(id, &hash).await;
+    for (who, stage) in [(&reviews, "review_1"), (&proofs, "proofread_1")] {
+        let res = n.approve_as(who, id, stage, &hash).await;
+        assert_eq!(res.status(), 200, "{} signs {stage}", who.username);
+    }
+    refused_a_second_stage_of_a_kind(&n, &reviews, id, "review_2").await;
+    n.approve_ok(id, "review_2", &hash).await;
+    refused_a_second_stage_of_a_kind(&n, &proofs, id, "proofread_2").await;
+    n.approve_ok(id, "proofread_2", &hash).await;
+    assert_eq!(n.snapshot(id).await["current_stage"], "review_3");
+}
+
+#[tokio::test]
+async fn a_review_and_a_proofread_by_one_person_are_allowed() {
+    let n = Newsroom::new().await;
+    let double = n
+        .app
+        .user(&n.admin, "double", &["review_1", "proofread_1"])
+        .await;
+    let (id, hash) = n.draft().await;
+    n.submit_ok(id, &hash).await;
+    for stage in ["review_1", "proofread_1"] {
+        let res = n.approve_as(&double, id, stage, &hash).await;
+        assert_eq!(res.status(), 200, "{stage}");
+    }
+    assert_eq!(n.snapshot(id).await["current_stage"], "review_2");
 }
 
 #[tokio::test]
 async fn invariant_4_an_approval_names_the_current_content_hash() {
     let n = Newsroom::new().await;
     let (id, hash) = n.draft().await;
-    n.submit(id, &hash).await;
+    n.submit_ok(id, &hash).await;
     let before = (n.events().await, n.get(&n.author, id).await);
     let stale = "0".repeat(64);
     assert_problem(
@@ -225,13 +276,82 @@ async fn invariant_4_an_approval_names_the_current_content_hash() {
     assert_problem(bad, 422, "validation_failed").await;
 }
 
+/// Brings a draft to revision 2 in review at review_1: revision 1 was
+/// approved at review_1 and returned at proofread_1. Returns (id, hash of
+/// revision 1, hash of revision 2).
+async fn resubmitted_revision_2(n: &Newsroom) -> (Uuid, String, String) {
+    let (id, old) = n.draft().await;
+    n.submit_ok(id, &old).await;
+    n.approve_ok(id, "review_1", &old).await;
+    n.return_ok(id, "proofread_1", &old).await;
+    let new = n.edit_ok(id, &old, "修订后的通知").await;
+    assert_ne!(new, old);
+    let d = n.submit_ok(id, &new).await;
+    assert_eq!(
+        (d["revision"].as_i64(), d["current_stage"].as_str()),
+        (Some(2), Some("review_1"))
+    );
+    (id, old, new)
+}
+
+#[tokio::test]
+async fn invariant_4_an_approval_naming_an_older_revision_is_stale() {
+    let n = Newsroom::new().await;
+    let (id, old, new) = resubmitted_revision_2(&n).await;
+    let (before, rows, events) = (
+        n.snapshot(id).await,
+        n.signoff_rows(id).await,
+        n.events().await,
+    );
+    assert_eq!(rows, 2, "revision 1's approval and return");
+    assert_problem(n.approve(id, "review_1", &old).await, 409, "stale_content").await;
+    let ret = n
+        .act(
+            n.signer("review_1"),
+            id,
+            "return",
+            json!({"stage": "review_1", "content_hash": old, "reason": "x"}),
+        )
+        .await;
+    assert_problem(ret, 409, "stale_content").await;
+    assert_eq!(n.snapshot(id).await, before, "the draft is unchanged");
+    assert_eq!(n.signoff_rows(id).await, rows, "no sign-off row written");
+    assert_eq!(n.events().await, events, "no event written");
+    n.approve_ok(id, "review_1", &new).await;
+    assert_eq!(n.signoff_rows(id).await, rows + 1);
+}
+
+#[tokio::test]
+async fn invariant_4_a_publish_naming_an_older_revision_is_stale() {
+    let n = Newsroom::new().await;
+    let (id, old, new) = resubmitted_revision_2(&n).await;
+    for stage in STAGES {
+        n.approve_ok(id, stage, &new).await;
+    }
+    let (before, events) = (n.snapshot(id).await, n.events().await);
+    assert_eq!(before["status"], "publishable");
+    assert_problem(
+        n.act(&n.publisher, id, "publish", json!({"content_hash": old}))
+            .await,
+        409,
+        "stale_content",
+    )
+    .await;
+    assert_eq!(n.snapshot(id).await, before, "the draft is unchanged");
+    assert_eq!(n.events().await, events, "no event written");
+    let d = n
+        .act_ok(&n.publisher, id, "publish", json!({"content_hash": new}))
+        .await;
+    assert_eq!(d["status"], "published");
+}
+
 #[tokio::test]
 async fn invariant_5_a_change_makes_a_new_revision_and_starts_again() {
     let n = Newsroom::new().await;
     let (id, hash) = n.draft().await;
-    n.submit(id, &hash).await;
-    n.approve(id, "review_1", &hash).await;
-    n.approve(id, "proofread_1", &hash).await;
+    n.submit_ok(id, &hash).await;
+    n.approve_ok(id, "review_1", &hash).await;
+    n.approve_ok(id, "proofread_1", &hash).await;
     let res = n
         .act(
             n.signer("review_2"),
@@ -269,12 +389,12 @@ async fn invariant_5_a_change_makes_a_new_revision_and_starts_again() {
     );
     assert_ne!(new_hash, hash);
 
-    let d: Value = n.submit(id, &new_hash).await.json().await.unwrap();
+    let d = n.submit_ok(id, &new_hash).await;
     assert_eq!(
         d["current_stage"], "review_1",
         "a resubmission starts at the first stage"
     );
-    n.approve(id, "review_1", &new_hash).await;
+    n.approve_ok(id, "review_1", &new_hash).await;
     let trail: Value = n
         .app
         .get(&format!("/drafts/{id}/trail"), &n.auditor.token)
@@ -297,16 +417,16 @@ async fn invariant_5_a_change_makes_a_new_revision_and_starts_again() {
 async fn a_resubmission_of_the_same_revision_starts_a_new_round() {
     let n = Newsroom::new().await;
     let (id, hash) = n.draft().await;
-    n.submit(id, &hash).await;
-    n.approve(id, "review_1", &hash).await;
-    n.act(
+    n.submit_ok(id, &hash).await;
+    n.approve_ok(id, "review_1", &hash).await;
+    n.act_ok(
         n.signer("proofread_1"),
         id,
         "return",
         json!({"stage": "proofread_1", "content_hash": hash, "reason": "请补充落款"}),
     )
     .await;
-    let d: Value = n.submit(id, &hash).await.json().await.unwrap();
+    let d = n.submit_ok(id, &hash).await;
     assert_eq!(
         (d["current_stage"].as_str(), d["round"].as_i64()),
         (Some("review_1"), Some(2))
@@ -442,7 +562,7 @@ async fn content_limits_are_validated() {
 async fn a_draft_keeps_the_workflow_version_it_was_submitted_under() {
     let n = Newsroom::new().await;
     let (id, hash) = n.draft().await;
-    n.submit(id, &hash).await;
+    n.submit_ok(id, &hash).await;
     let reversed = json!([
         "proofread_1",
         "review_1",
@@ -471,7 +591,7 @@ async fn a_draft_keeps_the_workflow_version_it_was_submitted_under() {
     );
     n.through_all_stages_after_submit(id, &hash).await;
     let (id2, hash2) = n.draft().await;
-    let d: Value = n.submit(id2, &hash2).await.json().await.unwrap();
+    let d = n.submit_ok(id2, &hash2).await;
     assert_eq!(
         (
             d["workflow"]["version"].as_i64(),
@@ -527,7 +647,7 @@ async fn scopes_limit_who_sees_and_signs() {
         d["id"].as_str().unwrap().parse().unwrap(),
         d["content_hash"].as_str().unwrap().into(),
     );
-    n.act(&news_author, id, "submit", json!({"content_hash": hash}))
+    n.act_ok(&news_author, id, "submit", json!({"content_hash": hash}))
         .await;
     for outsider in [&culture_head, &qq_only, &n.admin] {
         assert_problem(
@@ -555,7 +675,7 @@ async fn scopes_limit_who_sees_and_signs() {
 async fn a_revoked_grant_no_longer_signs() {
     let n = Newsroom::new().await;
     let (id, hash) = n.draft().await;
-    n.submit(id, &hash).await;
+    n.submit_ok(id, &hash).await;
     let signer = n.signer("review_1");
     let grants: Value = n
         .app
@@ -565,7 +685,8 @@ async fn a_revoked_grant_no_longer_signs() {
         .await
         .unwrap();
     let gid = grants[0]["id"].as_str().unwrap();
-    n.app
+    let res = n
+        .app
         .call(
             Method::DELETE,
             &format!("/users/{}/grants/{gid}", signer.id),
@@ -573,6 +694,7 @@ async fn a_revoked_grant_no_longer_signs() {
             None,
         )
         .await;
+    assert_eq!(res.status(), 204, "revoke the grant");
     // The same token, a moment later: the grant is read at signing time.
     assert_problem(n.approve(id, "review_1", &hash).await, 404, "not_found").await;
 }
@@ -581,7 +703,7 @@ async fn a_revoked_grant_no_longer_signs() {
 async fn review_stages_need_all_six_checks_and_returns_need_a_reason() {
     let n = Newsroom::new().await;
     let (id, hash) = n.draft().await;
-    n.submit(id, &hash).await;
+    n.submit_ok(id, &hash).await;
     let s = n.signer("review_1");
     let five = &CHECKS[..5];
     let res = n
@@ -636,7 +758,7 @@ async fn review_stages_need_all_six_checks_and_returns_need_a_reason() {
         .await;
     assert_problem(res, 400, "malformed_request").await;
     // A proofread stage needs no checks.
-    n.approve(id, "review_1", &hash).await;
+    n.approve_ok(id, "review_1", &hash).await;
     let res = n
         .act(
             n.signer("proofread_1"),
@@ -652,7 +774,7 @@ async fn review_stages_need_all_six_checks_and_returns_need_a_reason() {
 async fn withdraw_is_final_and_only_the_authors() {
     let n = Newsroom::new().await;
     let (id, hash) = n.draft().await;
-    n.submit(id, &hash).await;
+    n.submit_ok(id, &hash).await;
     assert_problem(
         n.act(n.signer("review_1"), id, "withdraw", json!({})).await,
         403,
@@ -687,15 +809,17 @@ async fn every_action_writes_exactly_one_event_with_its_transition() {
     let n = Newsroom::new().await;
     let before = n.events().await;
     let (id, hash) = n.publishable().await;
-    n.act(&n.publisher, id, "publish", json!({"content_hash": hash}))
+    n.act_ok(&n.publisher, id, "publish", json!({"content_hash": hash}))
         .await;
-    n.app
+    let res = n
+        .app
         .post(
             &format!("/drafts/{id}/comments"),
             &n.publisher.token,
             json!({"body": "已发布"}),
         )
         .await;
+    assert_eq!(res.status(), 201, "comment");
     assert_eq!(
         n.events().await,
         before + 1 + 1 + 6 + 1 + 1,

@@ -198,7 +198,7 @@ impl TestApp {
         let state = state_for(database_url, &secret).await;
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a port");
         let port = listener.local_addr().expect("local addr").port();
-        let server = startup::build_server(state.clone(), listener, 1).expect("server");
+        let server = startup::build_server(state.clone(), listener, 2).expect("server");
         let handle = server.handle();
         tokio::spawn(server);
         TestApp {
@@ -385,4 +385,49 @@ pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
     assert_eq!(body["status"], status);
     assert!(body["type"].is_string() && body["title"].is_string() && body["detail"].is_string());
     body
+}
+
+/// Helpers for exact event counts and database facts, read as the owner.
+impl TestApp {
+    /// The one number a query returns as `n` (e.g. `SELECT count(*) AS n …`).
+    pub async fn count(&self, query: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = db::connect(&self.state.pool).await.expect("conn");
+        let rows: Vec<Row> = diesel_async::RunQueryDsl::load(diesel::sql_query(query), &mut conn)
+            .await
+            .expect("count query");
+        assert_eq!(rows.len(), 1, "one row from {query}");
+        rows[0].n
+    }
+
+    /// Chained events so far; the chain is gapless, so this is also the last seq.
+    pub async fn event_count(&self) -> i64 {
+        self.chain().await;
+        self.count("SELECT count(*) AS n FROM audit_events").await
+    }
+
+    /// The actions of the events after `seq`, in chain order, once every
+    /// committed event is chained: `["grant_revoked"]` says exactly one event.
+    pub async fn actions_after(&self, seq: i64) -> Vec<String> {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            action: String,
+        }
+        self.chain().await;
+        let mut conn = db::connect(&self.state.pool).await.expect("conn");
+        let rows: Vec<Row> = diesel_async::RunQueryDsl::load(
+            diesel::sql_query(format!(
+                "SELECT action FROM audit_events WHERE seq > {seq} ORDER BY seq"
+            )),
+            &mut conn,
+        )
+        .await
+        .expect("actions query");
+        rows.into_iter().map(|r| r.action).collect()
+    }
 }

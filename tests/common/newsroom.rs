@@ -83,12 +83,9 @@ impl Newsroom {
     }
 
     pub async fn get(&self, who: &User, id: Uuid) -> Value {
-        self.app
-            .get(&format!("/drafts/{id}"), &who.token)
-            .await
-            .json()
-            .await
-            .unwrap()
+        let res = self.app.get(&format!("/drafts/{id}"), &who.token).await;
+        assert_eq!(res.status(), 200, "{} reads /drafts/{id}", who.username);
+        res.json().await.expect("draft json")
     }
 
     pub async fn act(&self, who: &User, id: Uuid, action: &str, body: Value) -> Response {
@@ -137,19 +134,88 @@ impl Newsroom {
     }
 
     pub async fn events(&self) -> i64 {
-        #[derive(diesel::QueryableByName)]
-        struct Row {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        self.app.chain().await;
-        let mut conn = sanshen::db::connect(&self.app.state.pool).await.unwrap();
-        let rows: Vec<Row> = diesel_async::RunQueryDsl::load(
-            diesel::sql_query("SELECT count(*) AS n FROM audit_events"),
-            &mut conn,
+        self.app.event_count().await
+    }
+
+    /// What a user sees of a draft (as the auditor, who sees all).
+    pub async fn snapshot(&self, id: Uuid) -> Value {
+        let res = self
+            .app
+            .get(&format!("/drafts/{id}"), &self.auditor.token)
+            .await;
+        assert_eq!(res.status(), 200, "GET /drafts/{id}");
+        res.json().await.expect("draft json")
+    }
+
+    /// Every sign-off row of a draft, of any revision or round.
+    pub async fn signoff_rows(&self, id: Uuid) -> i64 {
+        self.app
+            .count(&format!(
+                "SELECT count(*) AS n FROM signoffs WHERE draft_id = '{id}'"
+            ))
+            .await
+    }
+
+    /// Events written but not yet chained.
+    pub async fn pending_events(&self) -> i64 {
+        self.app
+            .count("SELECT count(*) AS n FROM audit_pending")
+            .await
+    }
+
+    /// The author's edit with `If-Match: "<if_match>"`.
+    pub async fn edit(&self, id: Uuid, if_match: &str, title: &str) -> Response {
+        self.app
+            .client
+            .put(self.app.url(&format!("/drafts/{id}/content")))
+            .bearer_auth(&self.author.token)
+            .header("if-match", format!("\"{if_match}\""))
+            .json(&json!({"title": title, "body": format!("{title}的正文。\n"), "format": "text"}))
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    /// Edits successfully; returns the new content_hash.
+    pub async fn edit_ok(&self, id: Uuid, if_match: &str, title: &str) -> String {
+        let res = self.edit(id, if_match, title).await;
+        assert_eq!(res.status(), 200, "edit");
+        let d: Value = res.json().await.expect("draft json");
+        d["content_hash"]
+            .as_str()
+            .expect("content_hash")
+            .to_string()
+    }
+
+    /// Performs an action that must succeed; returns the draft.
+    pub async fn act_ok(&self, who: &User, id: Uuid, action: &str, body: Value) -> Value {
+        let res = self.act(who, id, action, body).await;
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, 200, "{action} by {}: {body}", who.username);
+        body
+    }
+
+    pub async fn submit_ok(&self, id: Uuid, hash: &str) -> Value {
+        self.act_ok(&self.author, id, "submit", json!({"content_hash": hash}))
+            .await
+    }
+
+    pub async fn approve_ok(&self, id: Uuid, stage: &str, hash: &str) -> Value {
+        let res = self.approve(id, stage, hash).await;
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, 200, "approve {stage}: {body}");
+        body
+    }
+
+    pub async fn return_ok(&self, id: Uuid, stage: &str, hash: &str) -> Value {
+        self.act_ok(
+            self.signer(stage),
+            id,
+            "return",
+            json!({"stage": stage, "content_hash": hash, "reason": "请修改"}),
         )
         .await
-        .unwrap();
-        rows[0].n
     }
 }
