@@ -102,25 +102,11 @@ pub async fn page(
         .await
 }
 
-/// Whether `viewer` may see this one draft (the same rule as the list).
-pub async fn can_see(
-    conn: &mut AsyncPgConnection,
-    viewer: Uuid,
-    auditor: bool,
-    draft_id: Uuid,
-) -> QueryResult<bool> {
-    let found: Option<DraftRow> = visible_to(viewer, auditor)
-        .filter(drafts::id.eq(draft_id))
-        .first(conn)
-        .await
-        .optional()?;
-    Ok(found.is_some())
-}
-
 /// Drafts whose current stage `signer` may sign now, oldest first (by the
 /// time they reached that stage): eligible by grant and scope, not the
 /// author, and not already a signer of another stage of the same kind on
-/// this revision (SPEC §2 invariants 2 and 3).
+/// this revision (SPEC §2 invariants 2 and 3). The domain's `can_sign_now`
+/// is the rule; `tests/tasks_rule.rs` holds this query to it.
 pub async fn tasks(
     conn: &mut AsyncPgConnection,
     signer: Uuid,
@@ -147,7 +133,9 @@ pub async fn tasks(
             .eq(drafts::id)
             .and(signoffs::revision.eq(drafts::revision))
             .and(signoffs::signer_id.eq(signer))
-            .and(signoffs::decision.eq("approve"))
+            // As the domain's `separation`: any sign-off, approval or
+            // return, of another stage of the same kind on this revision.
+            .and(signoffs::stage.nullable().ne(drafts::current_stage))
             .and(
                 signoffs::stage
                     .like("review_%")
