@@ -87,6 +87,47 @@ async fn forty_wrong_passwords_at_once_are_evaluated_five_times_at_most() {
 }
 
 #[tokio::test]
+async fn logins_held_only_by_attempts_in_flight_wait_a_second() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    app.user(&admin, "script", &["editor"]).await;
+    let client = client_from(Ipv4Addr::new(127, 0, 0, 1));
+    let attempts = (0..10).map(|_| async {
+        let res = client
+            .post(app.url("/auth/login"))
+            .json(&json!({"username": "script", "password": PASSWORD}))
+            .send()
+            .await
+            .expect("the server answers");
+        let retry = res
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().expect("ascii").to_string());
+        (res.status().as_u16(), retry)
+    });
+    let answers = join_all(attempts).await;
+    let statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
+    let t = tally(&statuses);
+    assert_eq!(
+        t.get(&200).copied().unwrap_or(0) + t.get(&429).copied().unwrap_or(0),
+        10,
+        "{t:?}"
+    );
+    assert!(t.get(&200).copied().unwrap_or(0) >= 5, "{t:?}");
+    for (status, retry) in &answers {
+        if *status == 429 {
+            assert_eq!(
+                retry.as_deref(),
+                Some("1"),
+                "only attempts in flight held it"
+            );
+        }
+    }
+    // Nothing failed, so nothing is held once they are decided.
+    assert_eq!(login_from(&app, &client, "script", PASSWORD).await, 200);
+}
+
+#[tokio::test]
 async fn a_burst_from_many_addresses_stops_at_the_hourly_cap() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;

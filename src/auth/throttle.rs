@@ -20,6 +20,8 @@ const FIRST_WAIT_SECONDS: i64 = 60;
 const MAX_WAIT_SECONDS: i64 = 15 * 60;
 /// A reservation older than this was left by a process that died mid-login.
 const RESERVATION_SECONDS: f64 = 120.0;
+/// Retry-After when only attempts still in flight stand in the way.
+const IN_FLIGHT_WAIT_SECONDS: u64 = 1;
 
 /// The wait imposed after the `failures`-th consecutive failure, if any.
 pub fn wait_after(failures: i32) -> Option<Duration> {
@@ -150,22 +152,23 @@ fn judge(s: &Standing, now: DateTime<Utc>) -> Option<u64> {
     }
     // Out of a lock-out, one attempt at a time; before it, only as many as
     // are left before the fifth consecutive failure.
+    // Attempts in flight are decided within a second or so: if they fail,
+    // the lock-out they earn is what the next try meets; if they succeed,
+    // it may go on. So the wait they impose is a second, not a lock-out.
     let allowed = i64::from((FREE_FAILURES - s.consecutive).max(1));
     if s.here_in_flight >= allowed {
-        let pending = i32::try_from(s.here_in_flight).unwrap_or(i32::MAX);
-        let wait = wait_after(s.consecutive.saturating_add(pending))
-            .unwrap_or(Duration::seconds(FIRST_WAIT_SECONDS));
-        return Some(ceil_seconds(wait));
+        return Some(IN_FLIGHT_WAIT_SECONDS);
     }
     // The owner's known address is spared the cap across addresses, so that
     // strangers failing on purpose cannot lock the owner out.
     if !s.known_address && s.hourly_failures + s.all_in_flight >= HOURLY_CAP {
-        let wait = match s.oldest_counted {
+        return Some(match s.oldest_counted {
             // Free again when the oldest of the last hundred leaves the window.
-            Some(oldest) if s.hourly_failures >= HOURLY_CAP => oldest + Duration::hours(1) - now,
-            _ => Duration::seconds(FIRST_WAIT_SECONDS),
-        };
-        return Some(ceil_seconds(wait).max(1));
+            Some(oldest) if s.hourly_failures >= HOURLY_CAP => {
+                ceil_seconds(oldest + Duration::hours(1) - now).max(1)
+            }
+            _ => IN_FLIGHT_WAIT_SECONDS,
+        });
     }
     None
 }
