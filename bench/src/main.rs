@@ -1,7 +1,7 @@
 //! `sanshen-bench`: sanshen under load, side by side with pgbench doing the
 //! same work as raw SQL on the same cluster, in the same run (issue 6).
 //!
-//! `cargo build --release && cargo run --release --bin sanshen-bench [-- --quick]`
+//! `cargo build --release && cargo run --release -p sanshen-bench [-- --quick]`
 //!
 //! It builds nothing: it starts the `sanshen` binary that sits next to it
 //! (target/release/sanshen for a release run) on a private cluster in a
@@ -97,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
             min_drafts: (seconds * 50.0) as usize,
         }
     };
-    let scripts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("bench/pgbench");
+    let scripts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("pgbench");
     let started = Instant::now();
     load::note("starting the cluster and sanshen …");
     let env = server::Environment::start(&scripts).await?;
