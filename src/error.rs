@@ -59,7 +59,7 @@ pub enum ApiError {
     Validation(Vec<FieldProblem>),
     #[error("this request needs an If-Match header with the current content_hash")]
     PreconditionRequired,
-    #[error("too many failed logins; retry after {0} seconds")]
+    #[error("too many login attempts; retry after {0} seconds")]
     TooManyRequests(u64),
     /// Carries the methods the resource does allow, for the `Allow` header.
     #[error("method not allowed; this resource allows {0}")]
