@@ -85,6 +85,9 @@ fn a_socket_path_too_long_is_refused_clearly() {
 #[test]
 fn as_root_an_untraversable_parent_is_named() {
     if !nix::unistd::geteuid().is_root() {
+        eprintln!(
+            "SKIPPED as_root_an_untraversable_parent_is_named: needs root (runs in CI, as root)"
+        );
         return;
     }
     let locked = scratch("locked");

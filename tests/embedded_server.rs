@@ -19,6 +19,24 @@ struct Server {
     lines: mpsc::Receiver<String>,
 }
 
+/// Waits until `pid` is gone (or a zombie nobody reaps), at most 10 s.
+fn wait_until_dead(pid: i32) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // The state follows the command name in parentheses: "Z" is a zombie.
+        let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+        if stat.is_empty() || state.starts_with('Z') {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "process {pid} still alive after 10 s"
+        );
+        std::thread::yield_now();
+    }
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -160,7 +178,7 @@ fn the_embedded_cluster_starts_stops_persists_and_recovers() {
     server.child.kill().unwrap();
     server.child.wait().unwrap();
     kill(Pid::from_raw(orphan), Signal::SIGKILL).unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    wait_until_dead(orphan);
     assert!(
         data.join("pg/postmaster.pid").exists(),
         "the pid file is stale now"
