@@ -2,23 +2,15 @@
 //! API says, verify offline (Rust, Python, the CLI), fail visibly, and stream
 //! 100 000 events in flat memory.
 
-mod common;
-
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TestApp, User};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
-async fn setup() -> (TestApp, User, User) {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let auditor = app.user(&admin, "auditor1", &["auditor"]).await;
-    (app, admin, auditor)
-}
+use crate::common::os::{cli, free_port, scratch};
+use crate::common::{TestApp, User, setup};
 
 /// Every event, through the paginated API.
 async fn all_events(app: &TestApp, auditor: &User) -> Vec<Value> {
@@ -210,26 +202,6 @@ async fn exports_filter_by_time() {
     );
 }
 
-fn scratch(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("sanshen-{}-{name}", Uuid::new_v4().simple()))
-}
-
-/// Runs the CLI without blocking the test's runtime: the in-process
-/// server's chainer runs on it, and the CLI's `audit verify` waits for the
-/// audit head the chainer may be holding (blocking here once deadlocked).
-async fn cli(args: &[&str], database_url: Option<&str>) -> Output {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_sanshen"));
-    command
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("SANSHEN_JWT_SECRET")
-        .env("RUST_LOG", "warn");
-    if let Some(url) = database_url {
-        command.env("DATABASE_URL", url);
-    }
-    command.output().await.expect("run sanshen")
-}
-
 fn python_verify(file: &Path) -> Output {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/verify_audit.py");
     assert!(
@@ -263,7 +235,7 @@ async fn an_ndjson_export_verifies_offline_three_ways() {
     assert_eq!(res.status(), 201);
     let (_, ndjson) = export(&app, &auditor, "").await;
     assert!(ndjson.contains("😀"));
-    let file = scratch("export.ndjson");
+    let file = scratch("export").join("export.ndjson");
     std::fs::write(&file, &ndjson).unwrap();
     let n = ndjson.lines().count() as u64;
 
@@ -409,11 +381,7 @@ impl Drop for Server {
 
 impl Server {
     async fn start(app: &TestApp) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_sanshen"))
             .arg("serve")
             .env("DATABASE_URL", &app.database_url)
@@ -479,7 +447,7 @@ async fn a_100_000_event_export_streams_in_flat_memory() {
     );
     let baseline = server.memory("VmRSS");
 
-    let file = scratch("big.ndjson");
+    let file = scratch("export").join("big.ndjson");
     let mut out = tokio::fs::File::create(&file).await.unwrap();
     let started = Instant::now();
     let res = get("/audit/export?format=ndjson").send().await.unwrap();

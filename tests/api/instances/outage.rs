@@ -10,7 +10,9 @@ use sanshen::db::embedded::Cluster;
 use sanshen::{db, startup};
 use serde_json::json;
 
-use super::common::{ADMIN_PASSWORD, TestApp, assert_problem};
+use crate::common::os::scratch;
+use crate::common::{ADMIN_PASSWORD, TestApp, assert_problem};
+
 use super::process::{self, Api};
 
 #[derive(diesel::QueryableByName)]
@@ -85,7 +87,7 @@ async fn unavailable_fast(res: impl std::future::Future<Output = reqwest::Respon
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_postgresql_is_away_requests_get_503_and_the_server_recovers_alone() {
     // A cluster of this test's own: stopping the shared one would fail others.
-    let root = process::scratch().join("pg");
+    let root = scratch("inst").join("pg");
     let cluster = start_cluster(root.clone()).await;
     cluster
         .stop_when_process_exits(std::process::id(), true)
@@ -164,7 +166,7 @@ async fn while_postgresql_is_away_requests_get_503_and_the_server_recovers_alone
 /// still queued when the signal arrives.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_links_queued_events_before_the_embedded_cluster_stops() {
-    let data = process::scratch().join("data");
+    let data = scratch("inst").join("data");
     let data_dir = data.display().to_string();
     let mut server = process::start(&[("SANSHEN_DATA_DIR", &data_dir)]).await;
     let admin = server.api.admin().await;

@@ -1,7 +1,6 @@
 //! Real `sanshen serve` OS processes for the multi-instance tests, and a
 //! small HTTP client that talks to any of them.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -9,7 +8,8 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 
-use super::common::{ADMIN_PASSWORD, PASSWORD};
+use crate::common::os::{free_port, scratch};
+use crate::common::{ADMIN_PASSWORD, PASSWORD};
 
 pub const SECRET: &str = "a-shared-secret-of-at-least-thirty-two-bytes";
 
@@ -29,25 +29,11 @@ impl Drop for Instance {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-pub fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sanshen-inst-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Starts `sanshen serve` with `env` on top of the bootstrap password, and
 /// waits until it is ready.
 pub async fn start(env: &[(&str, &str)]) -> Instance {
     let port = free_port();
-    let log = scratch().join("stderr.log");
+    let log = scratch("inst").join("stderr.log");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sanshen"));
     cmd.arg("serve")
         .env_clear()

@@ -1,11 +1,10 @@
 //! Health, readiness, the OpenAPI document, and start-up configuration errors.
 
-mod common;
-
 use std::process::Command;
 
-use common::{TestApp, assert_problem, fresh_database, maintenance_url};
 use sanshen::http::openapi::document_json;
+
+use crate::common::{TestApp, assert_problem, database_name, fresh_database, maintenance_url};
 
 #[tokio::test]
 async fn healthz_and_readyz_answer() {
@@ -29,14 +28,7 @@ async fn exec(url: &str, sql: &str) {
 #[tokio::test]
 async fn readyz_is_503_while_the_database_is_away_and_200_once_back() {
     let database_url = fresh_database().await;
-    let name = database_url
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_string();
+    let name = database_name(&database_url).to_string();
     let app = TestApp::spawn_on(&database_url).await;
     assert_eq!(
         app.client
@@ -64,7 +56,7 @@ async fn readyz_is_503_while_the_database_is_away_and_200_once_back() {
         assert_problem(res, 503, "unavailable").await;
     }
     // Requests that need the database say 503 too, never 500.
-    let res = app.login("admin", common::ADMIN_PASSWORD).await;
+    let res = app.login("admin", crate::common::ADMIN_PASSWORD).await;
     assert_problem(res, 503, "unavailable").await;
 
     exec(
@@ -98,14 +90,7 @@ async fn readyz_is_503_while_the_database_is_away_and_200_once_back() {
 #[tokio::test]
 async fn connections_the_database_closed_are_not_handed_out() {
     let database_url = fresh_database().await;
-    let name = database_url
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_string();
+    let name = database_name(&database_url).to_string();
     let app = TestApp::spawn_on(&database_url).await;
     let admin = app.admin().await;
     // Several connections in the pool, all idle afterwards.

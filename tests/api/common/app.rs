@@ -1,154 +1,18 @@
-//! TestApp: the real server on a random port, over a fresh database cloned
-//! from a migrated template, in one throwaway PostgreSQL cluster per test
-//! binary (or the server at TEST_DATABASE_URL).
-
-#![allow(dead_code)]
+//! TestApp: the real server on a random port, in this process, over a
+//! database of its own; and the assertions and database reads tests make
+//! through it.
 
 use std::net::TcpListener;
 use std::time::Duration;
 
 use reqwest::{Method, Response, StatusCode};
-use sanshen::config::{Database, Settings};
-use sanshen::db::embedded::Cluster;
+use sanshen::db;
+use sanshen::startup;
 use sanshen::state::AppState;
-use sanshen::{db, startup};
 use serde_json::{Value, json};
-use tokio::sync::OnceCell;
-
-pub mod newsroom;
 use uuid::Uuid;
 
-pub const ADMIN_PASSWORD: &str = "test-admin-passphrase-不可猜";
-pub const PASSWORD: &str = "correct-horse-battery-staple-9";
-const TEMPLATE: &str = "sanshen_template";
-
-struct Harness {
-    /// A URL to the maintenance database, where test databases are created.
-    maintenance_url: String,
-    _cluster: Option<Cluster>,
-}
-
-static HARNESS: OnceCell<Harness> = OnceCell::const_new();
-
-async fn harness() -> &'static Harness {
-    HARNESS.get_or_init(init_harness).await
-}
-
-/// The same server, another database. By hand, because a unix-socket URL
-/// (`postgres://user@/db?host=/dir`) has an empty host that URL parsers refuse.
-fn url_with_database(url: &str, database: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority = base.find("://").map_or(0, |i| i + 3);
-    let path = base[authority..]
-        .find('/')
-        .map_or(base.len(), |i| authority + i);
-    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
-    format!("{}/{database}{query}", &base[..path])
-}
-
-async fn init_harness() -> Harness {
-    let (maintenance_url, cluster) = match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => (url, None),
-        _ => {
-            let root = std::env::temp_dir().join(format!(
-                "sanshen-test-{}-{}",
-                std::process::id(),
-                Uuid::new_v4().simple()
-            ));
-            let cluster = tokio::task::spawn_blocking(move || {
-                let cluster = Cluster::start_with(
-                    &root,
-                    &[
-                        ("max_connections", "400"),
-                        ("fsync", "off"),
-                        ("synchronous_commit", "off"),
-                    ],
-                )
-                .expect("start the test cluster");
-                cluster
-                    .stop_when_process_exits(std::process::id(), true)
-                    .expect("arm the cluster reaper");
-                cluster
-            })
-            .await
-            .expect("cluster thread");
-            (cluster.url("postgres"), Some(cluster))
-        }
-    };
-    let mut conn = maintenance(&maintenance_url).await;
-    diesel_async::RunQueryDsl::execute(
-        diesel::sql_query(format!("DROP DATABASE IF EXISTS {TEMPLATE}")),
-        &mut conn,
-    )
-    .await
-    .expect("drop old template");
-    diesel_async::RunQueryDsl::execute(
-        diesel::sql_query(format!("CREATE DATABASE {TEMPLATE}")),
-        &mut conn,
-    )
-    .await
-    .expect("create template");
-    let template_url = url_with_database(&maintenance_url, TEMPLATE);
-    db::run_migrations(&template_url)
-        .await
-        .expect("migrate template");
-    let state = state_for(&template_url, &"x".repeat(32)).await;
-    startup::bootstrap_admin(&state, Some(ADMIN_PASSWORD))
-        .await
-        .expect("bootstrap admin");
-    state.pool.close();
-    Harness {
-        maintenance_url,
-        _cluster: cluster,
-    }
-}
-
-async fn maintenance(url: &str) -> diesel_async::AsyncPgConnection {
-    use diesel_async::AsyncConnection;
-    diesel_async::AsyncPgConnection::establish(url)
-        .await
-        .expect("connect to the test cluster")
-}
-
-pub fn settings(database_url: &str, secret: &str) -> Settings {
-    let secret = secret.to_string();
-    let url = database_url.to_string();
-    let mut settings = Settings::from_lookup(|name| match name {
-        "DATABASE_URL" => Some(url.clone()),
-        "SANSHEN_JWT_SECRET" => Some(secret.clone()),
-        "SANSHEN_DB_POOL_SIZE" => Some("8".into()),
-        _ => None,
-    })
-    .expect("test settings");
-    settings.database = Database::Url(database_url.to_string());
-    settings
-}
-
-async fn state_for(url: &str, secret: &str) -> AppState {
-    startup::build_state(&settings(url, secret), url)
-        .await
-        .expect("app state")
-}
-
-pub async fn maintenance_url() -> String {
-    harness().await.maintenance_url.clone()
-}
-
-/// A fresh database, cloned from the migrated template.
-pub async fn fresh_database() -> String {
-    let h = harness().await;
-    let name = format!("t_{}", Uuid::new_v4().simple());
-    let mut conn = maintenance(&h.maintenance_url).await;
-    diesel_async::RunQueryDsl::execute(
-        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}")),
-        &mut conn,
-    )
-    .await
-    .expect("clone the template");
-    url_with_database(&h.maintenance_url, &name)
-}
+use super::{ADMIN_PASSWORD, PASSWORD, fresh_database, state_for};
 
 pub struct TestApp {
     pub base: String,
@@ -346,7 +210,6 @@ impl TestApp {
         body["id"].as_str().unwrap().parse().unwrap()
     }
 
-    /// Runs SQL directly, as the database owner would.
     /// Links every committed audit event now, as the server's chainer does
     /// within milliseconds, before a test reads `audit_events` directly.
     pub async fn chain(&self) {
@@ -355,6 +218,7 @@ impl TestApp {
             .expect("chaining the audit events");
     }
 
+    /// Runs SQL directly, as the database owner would.
     pub async fn sql(&self, query: &str) {
         let mut conn = db::connect(&self.state.pool).await.expect("conn");
         diesel_async::RunQueryDsl::execute(diesel::sql_query(query), &mut conn)
@@ -402,6 +266,12 @@ impl TestApp {
             .expect("count query");
         assert_eq!(rows.len(), 1, "one row from {query}");
         rows[0].n
+    }
+
+    /// `count` once every committed audit event is chained.
+    pub async fn count_chained(&self, query: &str) -> i64 {
+        self.chain().await;
+        self.count(query).await
     }
 
     /// Chained events so far; the chain is gapless, so this is also the last seq.

@@ -2,25 +2,17 @@
 //! throttling under parallel attempts, lock-outs of the owner, inputs that
 //! reached SQL unbounded, JSON read two ways, 三员分立, large diffs.
 
-mod common;
-
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::Ipv4Addr;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::newsroom::Newsroom;
-use common::{ADMIN_PASSWORD, PASSWORD, TestApp, assert_problem};
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-fn client_from(ip: Ipv4Addr) -> reqwest::Client {
-    reqwest::Client::builder()
-        .local_address(IpAddr::V4(ip))
-        .build()
-        .expect("a client bound to a loopback address")
-}
+use crate::common::newsroom::Newsroom;
+use crate::common::{ADMIN_PASSWORD, PASSWORD, TestApp, assert_problem, client_from};
 
 async fn login_from(
     app: &TestApp,
@@ -36,20 +28,6 @@ async fn login_from(
         .expect("the server answers")
         .status()
         .as_u16()
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    app.chain().await;
-    let mut conn = sanshen::db::connect(&app.state.pool).await.expect("conn");
-    let rows: Vec<Row> = diesel_async::RunQueryDsl::load(diesel::sql_query(sql), &mut conn)
-        .await
-        .expect("count");
-    rows[0].n
 }
 
 fn tally(statuses: &[u16]) -> std::collections::BTreeMap<u16, usize> {
@@ -71,16 +49,15 @@ async fn forty_wrong_passwords_at_once_are_evaluated_five_times_at_most() {
     let t = tally(&statuses);
     assert_eq!(t.get(&401), Some(&5), "five evaluated: {t:?}");
     assert_eq!(t.get(&429), Some(&35), "the rest held: {t:?}");
-    let failed = count(
-        &app,
-        "SELECT count(*) AS n FROM audit_events WHERE action = 'login_failed'",
-    )
-    .await;
+    let failed = app
+        .count_chained("SELECT count(*) AS n FROM audit_events WHERE action = 'login_failed'")
+        .await;
     assert_eq!(failed, 5, "one event per evaluated attempt");
     // Held, the right password is refused too until the wait ends.
     assert_eq!(login_from(&app, &client, "target", PASSWORD).await, 429);
     assert_eq!(
-        count(&app, "SELECT count(*) AS n FROM login_attempts").await,
+        app.count_chained("SELECT count(*) AS n FROM login_attempts")
+            .await,
         0,
         "no reservation left behind"
     );
@@ -190,18 +167,16 @@ async fn an_impossible_username_is_an_ordinary_failure_and_audited() {
         let res = app.login(&name, "not-the-password-1").await;
         assert_problem(res, 401, "invalid_credentials").await;
     }
-    let events = count(
-        &app,
-        "SELECT count(*) AS n FROM audit_events WHERE action = 'login_failed'",
-    )
-    .await;
+    let events = app
+        .count_chained("SELECT count(*) AS n FROM audit_events WHERE action = 'login_failed'")
+        .await;
     assert_eq!(events, 3);
-    let recorded = count(
-        &app,
-        "SELECT count(*) AS n FROM audit_events WHERE action = 'login_failed' \
+    let recorded = app
+        .count_chained(
+            "SELECT count(*) AS n FROM audit_events WHERE action = 'login_failed' \
          AND char_length(detail->>'username') = 64",
-    )
-    .await;
+        )
+        .await;
     assert_eq!(
         recorded, 3,
         "the attempted name is kept, cut to 64 characters"
@@ -465,7 +440,7 @@ async fn an_admin_holds_no_other_role_and_no_role_holder_becomes_admin() {
         .await
         .expect("list");
     assert_eq!(drafts["items"], json!([]));
-    let grants = count(&app, "SELECT count(*) AS n FROM grants WHERE role <> 'admin' AND user_id IN (SELECT user_id FROM grants WHERE role = 'admin')").await;
+    let grants = app.count_chained( "SELECT count(*) AS n FROM grants WHERE role <> 'admin' AND user_id IN (SELECT user_id FROM grants WHERE role = 'admin')").await;
     assert_eq!(grants, 0);
 }
 

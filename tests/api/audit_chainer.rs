@@ -2,14 +2,14 @@
 //! event unchained; the chainer links committed events, one batch a
 //! transaction, in whichever process holds the head's lock.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{TestApp, User};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use sanshen::audit::{NewEvent, Origin, append};
 use serde_json::{Value, json};
+
+use crate::common::os::cli;
+use crate::common::{TestApp, User, superuser, verify};
 
 #[derive(diesel::QueryableByName)]
 struct Counts {
@@ -30,12 +30,6 @@ async fn counts(app: &TestApp) -> (i64, i64) {
     .await
     .unwrap();
     (rows[0].waiting, rows[0].linked)
-}
-
-async fn verify(app: &TestApp, auditor: &User) -> Value {
-    let res = app.get("/audit/verify", &auditor.token).await;
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
 }
 
 async fn events_with_action(app: &TestApp, auditor: &User, action: &str) -> Vec<Value> {
@@ -208,21 +202,9 @@ async fn a_queued_event_cannot_be_deleted_by_the_owner() {
     owner.batch_execute("ROLLBACK").await.unwrap();
 }
 
-/// Runs `sanshen audit verify` on the test's database.
-async fn cli_verify(database_url: &str) -> std::process::Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_sanshen"))
-        .args(["audit", "verify"])
-        .env_remove("SANSHEN_JWT_SECRET")
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .await
-        .expect("run sanshen")
-}
-
 #[tokio::test]
 async fn a_change_whose_event_was_removed_is_reported_missing() {
-    let n = common::newsroom::Newsroom::new().await;
+    let n = crate::common::newsroom::Newsroom::new().await;
     let (id, hash) = n.draft().await;
     assert_eq!(n.submit(id, &hash).await.status(), 200);
     let healthy = verify(&n.app, &n.auditor).await;
@@ -259,10 +241,8 @@ async fn a_change_whose_event_was_removed_is_reported_missing() {
         .as_str()
         .unwrap()
         .to_string();
-    let mut superuser = AsyncPgConnection::establish(&n.app.database_url)
+    superuser(&n.app)
         .await
-        .unwrap();
-    superuser
         .batch_execute(
             "SET session_replication_role = replica; \
              DELETE FROM audit_pending WHERE action IN ('stage_approved', 'grant_added')",
@@ -283,7 +263,7 @@ async fn a_change_whose_event_was_removed_is_reported_missing() {
         v["missing_events"],
         json!([{"kind": "grant", "id": grant_id}, {"kind": "signoff", "id": signoff_id}])
     );
-    let out = cli_verify(&n.app.database_url).await;
+    let out = cli(&["audit", "verify"], Some(&n.app.database_url)).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("INCOMPLETE"), "{stdout}");

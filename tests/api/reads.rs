@@ -1,13 +1,12 @@
 //! Reading drafts back: lists with filters and visibility, tasks,
 //! revisions, diffs and comments (SPEC §3 Drafts).
 
-mod common;
-
 use std::collections::HashSet;
 
-use common::assert_problem;
-use common::newsroom::{CHECKS, Newsroom};
 use serde_json::{Value, json};
+
+use crate::common::assert_problem;
+use crate::common::newsroom::{CHECKS, Newsroom};
 
 async fn ids(n: &Newsroom, token: &str, query: &str) -> Vec<String> {
     let page: Value = n
@@ -404,7 +403,7 @@ async fn the_approval_sheet_lists_each_stage_with_its_signer() {
         .unwrap();
     assert_eq!(trail["content_hash"], hash.as_str());
     let rows = trail["stages"].as_array().unwrap();
-    for (row, stage) in rows.iter().zip(common::newsroom::STAGES) {
+    for (row, stage) in rows.iter().zip(crate::common::newsroom::STAGES) {
         assert_eq!(row["stage"], stage);
         assert_eq!(row["role"], stage);
         assert_eq!(row["signer"], format!("signer.{stage}"));
@@ -494,7 +493,7 @@ async fn pages_stay_stable_while_rows_are_inserted() {
         if i < 3 {
             let res = n
                 .app
-                .post("/users", &n.admin.token, json!({"username": format!("new.user{i}"), "display_name": "新", "password": common::PASSWORD}))
+                .post("/users", &n.admin.token, json!({"username": format!("new.user{i}"), "display_name": "新", "password": crate::common::PASSWORD}))
                 .await;
             assert_eq!(res.status(), 201);
             made += 1;

@@ -3,8 +3,6 @@
 //! drafts and sign-offs go straight into the database; for every (user,
 //! draft) the SQL answer must equal the domain's (issue 14 item 3).
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -229,7 +227,7 @@ static TASKS: AtomicUsize = AtomicUsize::new(0);
 static HELD_BY_SEPARATION: AtomicUsize = AtomicUsize::new(0);
 
 async fn check(w: World) -> Result<(), TestCaseError> {
-    let url = common::fresh_database().await;
+    let url = crate::common::fresh_database().await;
     let mut conn = AsyncPgConnection::establish(&url).await.expect("connect");
     let (users, drafts) = insert(&mut conn, &w).await;
     for (u, user) in users.iter().enumerate() {
@@ -300,7 +298,7 @@ async fn tasks_and_visibility_in_sql_agree_with_the_domain() {
         // Failing worlds are kept (and replayed first) in proptest-regressions/.
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/proptest-regressions/tests/tasks_rule.txt"
+            "/proptest-regressions/tests/api/tasks_rule.txt"
         )))),
         ..Config::default()
     });

@@ -3,12 +3,8 @@
 //! six approvals on one content_hash by eligible, separate signers — and
 //! every answer is either a success with one audit event or a refusal with none.
 
-mod common;
-
 use std::collections::HashMap;
 
-use common::User;
-use common::newsroom::{CHECKS, Newsroom, STAGES};
 use proptest::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -16,6 +12,9 @@ use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+use crate::common::User;
+use crate::common::newsroom::{CHECKS, Newsroom, STAGES};
 
 struct Cast {
     n: Newsroom,
@@ -388,17 +387,25 @@ async fn run(c: &Cast, steps: Vec<Step>, reach: &Reach) -> Result<(), String> {
 
 const CASES: u32 = 24;
 
+/// Failing sequences are kept here and replayed first. proptest reads a
+/// missing file as "no regressions", so a moved test would silently stop
+/// replaying them: the test checks the file is there.
+const REGRESSIONS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/proptest-regressions/tests/api/property.txt"
+);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_action_sequences_never_break_invariant_1() {
+    assert!(
+        std::path::Path::new(REGRESSIONS).is_file(),
+        "{REGRESSIONS} holds the saved failing sequences"
+    );
     let c = cast().await;
     let handle = tokio::runtime::Handle::current();
     let mut runner = TestRunner::new(Config {
         cases: CASES,
-        // Failing sequences are kept (and replayed first) in proptest-regressions/.
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/proptest-regressions/tests/property.txt"
-        )))),
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(REGRESSIONS))),
         ..Config::default()
     });
     let reach = Reach::default();

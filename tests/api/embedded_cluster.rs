@@ -1,16 +1,10 @@
 //! The embedded cluster's recovery paths, on real PostgreSQL processes.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
 
 use sanshen::db::embedded::{Cluster, EmbeddedError};
 
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("sanshen-{name}-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use crate::common::os::scratch;
 
 fn psql(cluster: &Cluster, sql: &str) -> String {
     let out = std::process::Command::new("psql")

@@ -2,14 +2,12 @@
 //! simultaneous approvals of one stage exactly one succeeds, the others get
 //! 409 — also when the requests reach two sanshen processes on one database.
 
-mod common;
-
-use common::newsroom::{CHECKS, Newsroom};
-use common::{TestApp, User};
-
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+use crate::common::newsroom::{CHECKS, Newsroom};
+use crate::common::{TestApp, User};
 
 async fn race(
     apps: &[&TestApp],

@@ -1,15 +1,10 @@
 //! Administration: users, grants, departments, channels and workflows (SPEC §3).
 
-mod common;
-
-use common::{PASSWORD, TestApp, assert_problem};
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-async fn audit_count(app: &TestApp) -> i64 {
-    app.event_count().await
-}
+use crate::common::{PASSWORD, TestApp, assert_problem};
 
 #[tokio::test]
 async fn admin_endpoints_need_a_token_and_the_admin_role() {
@@ -66,7 +61,7 @@ async fn admin_endpoints_need_a_token_and_the_admin_role() {
             ),
         ),
     ];
-    let before = audit_count(&app).await;
+    let before = app.event_count().await;
     for (method, path, body) in calls {
         let anon = app.call(method.clone(), &path, None, body.clone()).await;
         assert_problem(anon, 401, "unauthenticated").await;
@@ -78,7 +73,7 @@ async fn admin_endpoints_need_a_token_and_the_admin_role() {
             assert_problem(res, 403, "forbidden").await;
         }
     }
-    assert_eq!(audit_count(&app).await, before, "refusals change nothing");
+    assert_eq!(app.event_count().await, before, "refusals change nothing");
 }
 
 #[tokio::test]
@@ -106,7 +101,7 @@ async fn creating_users_enforces_the_rules() {
         )
         .await;
     assert_problem(dup, 409, "conflict").await;
-    let before = audit_count(&app).await;
+    let before = app.event_count().await;
     for (body, field) in [
         (
             json!({"username": "ab", "display_name": "x", "password": PASSWORD}),
@@ -150,7 +145,7 @@ async fn creating_users_enforces_the_rules() {
         assert_eq!(body["errors"][0]["field"], field, "{body}");
     }
     assert_eq!(
-        audit_count(&app).await,
+        app.event_count().await,
         before,
         "a refused change writes no event"
     );

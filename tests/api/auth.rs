@@ -1,14 +1,13 @@
 //! Logging in, tokens, sessions, throttling and one's own account (SPEC §3 Auth).
 
-mod common;
-
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
-use common::{ADMIN_PASSWORD, PASSWORD, TestApp, assert_problem};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::Method;
 use serde_json::{Value, json};
+
+use crate::common::{ADMIN_PASSWORD, PASSWORD, TestApp, assert_problem, client_from};
 
 #[tokio::test]
 async fn login_returns_a_bearer_pair_that_opens_me() {
@@ -218,13 +217,6 @@ async fn a_hundred_failures_an_hour_from_all_addresses_lock_the_username() {
         .unwrap();
     assert!(res.headers().contains_key("retry-after"));
     assert_problem(res, 429, "too_many_requests").await;
-}
-
-fn client_from(ip: Ipv4Addr) -> reqwest::Client {
-    reqwest::Client::builder()
-        .local_address(IpAddr::V4(ip))
-        .build()
-        .unwrap()
 }
 
 #[derive(serde::Serialize)]

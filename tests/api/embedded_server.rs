@@ -3,8 +3,7 @@
 //! cluster on SIGTERM, reuses the data, and recovers after `kill -9`.
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -12,6 +11,8 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::{Value, json};
+
+use crate::common::os::{free_port, scratch};
 
 struct Server {
     child: Child,
@@ -35,14 +36,6 @@ fn wait_until_dead(pid: i32) {
         );
         std::thread::yield_now();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn start(data: &Path, extra: &[(&str, &str)]) -> Server {
@@ -122,15 +115,9 @@ fn postmaster_pid(data: &Path) -> Option<i32> {
     text.lines().next()?.trim().parse().ok()
 }
 
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sanshen-e2e-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn the_embedded_cluster_starts_stops_persists_and_recovers() {
-    let data = scratch().join("data");
+    let data = scratch("e2e").join("data");
 
     // First start: initdb, a generated password printed once.
     let mut server = start(&data, &[]);
@@ -208,7 +195,7 @@ fn the_embedded_cluster_starts_stops_persists_and_recovers() {
 
 #[test]
 fn logs_carry_request_ids_and_never_passwords_or_tokens() {
-    let dir = scratch();
+    let dir = scratch("e2e");
     let log_path = dir.join("server.log");
     let log = std::fs::File::create(&log_path).unwrap();
     let password = "a-logged-nowhere-passphrase";
@@ -244,7 +231,7 @@ fn logs_carry_request_ids_and_never_passwords_or_tokens() {
 
 #[test]
 fn without_postgresql_binaries_start_up_says_what_to_do() {
-    let data = scratch();
+    let data = scratch("e2e");
     let out = Command::new(env!("CARGO_BIN_EXE_sanshen"))
         .env_clear()
         .env("PATH", "/nonexistent")
@@ -263,7 +250,7 @@ fn without_postgresql_binaries_start_up_says_what_to_do() {
 
 #[test]
 fn an_admin_password_from_the_environment_is_used_and_not_printed() {
-    let data = scratch().join("data");
+    let data = scratch("e2e").join("data");
     let mut server = start(
         &data,
         &[("SANSHEN_ADMIN_PASSWORD", "an-operator-chosen-passphrase")],
@@ -272,7 +259,7 @@ fn an_admin_password_from_the_environment_is_used_and_not_printed() {
     assert_eq!(printed_password(&server), None);
     assert!(login(&server, "an-operator-chosen-passphrase").is_some());
     terminate(server);
-    let weak_dir = scratch();
+    let weak_dir = scratch("e2e");
     let weak = start(
         &weak_dir.join("data"),
         &[("SANSHEN_ADMIN_PASSWORD", "short")],

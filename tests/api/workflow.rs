@@ -1,13 +1,12 @@
 //! SPEC §2 through HTTP: the happy path, one test per invariant 1–6, edits,
 //! workflow versions, scopes and the approval sheet.
 
-mod common;
-
-use common::newsroom::{CHECKS, Newsroom, STAGES};
-use common::{User, assert_problem};
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+use crate::common::newsroom::{CHECKS, Newsroom, STAGES};
+use crate::common::{User, assert_problem};
 
 #[tokio::test]
 async fn a_draft_goes_from_created_to_published_and_retracted() {
@@ -897,8 +896,11 @@ async fn a_dead_session_signs_nothing_and_learns_nothing() {
     .await;
 
     // Logged in again, then disabled by the admin: refused as well.
-    let (token, refresh_token) = n.app.login_ok(&signer.username, common::PASSWORD).await;
-    let again = common::User {
+    let (token, refresh_token) = n
+        .app
+        .login_ok(&signer.username, crate::common::PASSWORD)
+        .await;
+    let again = crate::common::User {
         id: signer.id,
         username: signer.username.clone(),
         token,

@@ -1,10 +1,7 @@
 //! Several sanshen processes on one database (SPEC §10), trusted proxies,
 //! shutdown order, keep-alive, and the database going away and coming back.
 
-mod common;
-#[path = "instances/outage.rs"]
 mod outage;
-#[path = "instances/process.rs"]
 mod process;
 
 use std::time::Duration;
@@ -13,25 +10,10 @@ use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use common::{PASSWORD, assert_problem};
-use process::{Api, on_database};
+use crate::common::newsroom::{CHECKS, STAGES};
+use crate::common::{PASSWORD, assert_problem};
 
-const STAGES: [&str; 6] = [
-    "review_1",
-    "proofread_1",
-    "review_2",
-    "proofread_2",
-    "review_3",
-    "proofread_3",
-];
-const CHECKS: [&str; 6] = [
-    "political",
-    "legal",
-    "policy",
-    "secrecy",
-    "language",
-    "public_opinion",
-];
+use process::{Api, on_database};
 
 fn approval(stage: &str, hash: &str) -> Value {
     json!({"stage": stage, "content_hash": hash, "checks": CHECKS, "comment": "同意"})
@@ -69,7 +51,7 @@ async fn drive(apis: &[Api], author: &str, signers: &[String], title: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_share_sessions_throttling_the_stage_race_and_one_chain() {
-    let database = common::fresh_database().await;
+    let database = crate::common::fresh_database().await;
     let (a, b) = tokio::join!(on_database(&database, &[]), on_database(&database, &[]));
     let apis = [a.api.clone(), b.api.clone()];
     let mut events = 1; // admin_bootstrapped, in the template
@@ -180,7 +162,7 @@ async fn two_processes_share_sessions_throttling_the_stage_race_and_one_chain() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trusted_proxy_names_the_client_and_an_untrusted_peer_cannot() {
-    let database = common::fresh_database().await;
+    let database = crate::common::fresh_database().await;
     let trusting = [("SANSHEN_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1/32")];
     let (proxied, direct) = tokio::join!(
         on_database(&database, &trusting),
@@ -268,7 +250,7 @@ async fn an_invalid_trusted_proxy_stops_start_up_naming_the_variable() {
 #[tokio::test]
 async fn an_idle_connection_is_kept_for_the_next_request() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let app = common::TestApp::spawn().await;
+    let app = crate::common::TestApp::spawn().await;
     let host = app.base.trim_start_matches("http://").to_string();
     // A raw socket, so the second request provably rides the same
     // connection (a pooling client would silently open a new one).

@@ -1,23 +1,14 @@
 //! The audit trail (SPEC §2 invariants 7–8, §3 Audit): who may read it, its
 //! format, filters and pages, its immutability, and tamper detection.
 
-mod common;
-
-use common::newsroom::Newsroom;
-use common::{TestApp, User, assert_problem, maintenance_url};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use reqwest::Method;
 use sanshen::audit::chain::{AuditEvent, event_hash};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// An admin and an auditor on a fresh server.
-async fn setup() -> (TestApp, User, User) {
-    let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let auditor = app.user(&admin, "auditor1", &["auditor"]).await;
-    (app, admin, auditor)
-}
+use crate::common::newsroom::Newsroom;
+use crate::common::{TestApp, User, assert_problem, setup, superuser, verify};
 
 async fn events(app: &TestApp, who: &User, query: &str) -> Value {
     let res = app.get(&format!("/audit/events{query}"), &who.token).await;
@@ -25,39 +16,10 @@ async fn events(app: &TestApp, who: &User, query: &str) -> Value {
     res.json().await.expect("json")
 }
 
-async fn verify(app: &TestApp, who: &User) -> Value {
-    let res = app.get("/audit/verify", &who.token).await;
-    assert_eq!(res.status(), 200);
-    res.json().await.expect("json")
-}
-
 async fn departments(app: &TestApp, admin: &User, prefix: &str, n: usize) {
     for i in 0..n {
         app.department(admin, &format!("{prefix}{i}")).await;
     }
-}
-
-/// The database name in a connection URL (`…/name?…`).
-fn database_name(url: &str) -> &str {
-    let path = url.split('?').next().unwrap_or(url);
-    path.rsplit('/').next().unwrap_or(path)
-}
-
-/// The test database, reached as the cluster's superuser.
-async fn superuser(app: &TestApp) -> AsyncPgConnection {
-    let maintenance = maintenance_url().await;
-    let (base, query) = maintenance
-        .split_once('?')
-        .map_or((maintenance.as_str(), None), |(b, q)| (b, Some(q)));
-    let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
-    let url = format!(
-        "{base}/{}{}",
-        database_name(&app.database_url),
-        query.map(|q| format!("?{q}")).unwrap_or_default()
-    );
-    AsyncPgConnection::establish(&url)
-        .await
-        .expect("superuser connection")
 }
 
 /// Like `app.sql`, on a connection of its own, returning the database's refusal.
@@ -563,7 +525,7 @@ async fn lookup_finds_the_approved_and_published_revision() {
             .collect();
         assert_eq!(
             stages,
-            common::newsroom::STAGES,
+            crate::common::newsroom::STAGES,
             "six approvals, in workflow order"
         );
         assert!(
@@ -671,7 +633,7 @@ async fn each_draft_action_writes_exactly_one_event_named_for_it() {
     expect_one("comment_added").await;
     n.submit_ok(id, &hash).await;
     expect_one("draft_submitted").await;
-    for stage in common::newsroom::STAGES {
+    for stage in crate::common::newsroom::STAGES {
         n.approve_ok(id, stage, &hash).await;
         expect_one("stage_approved").await;
     }
@@ -694,7 +656,7 @@ async fn each_session_change_writes_exactly_one_event_named_for_it() {
     let (app, admin, _auditor) = setup().await;
     let user = app.user(&admin, "signer", &["review_1"]).await;
     let seq = app.event_count().await;
-    let (token, refresh) = app.login_ok("signer", common::PASSWORD).await;
+    let (token, refresh) = app.login_ok("signer", crate::common::PASSWORD).await;
     assert_eq!(app.actions_after(seq).await, ["login"]);
 
     let seq = app.event_count().await;
@@ -716,7 +678,7 @@ async fn each_session_change_writes_exactly_one_event_named_for_it() {
         .post(
             "/me/password",
             &token,
-            json!({"current_password": common::PASSWORD, "new_password": "another-long-passphrase-42"}),
+            json!({"current_password": crate::common::PASSWORD, "new_password": "another-long-passphrase-42"}),
         )
         .await;
     assert_eq!(res.status(), 204, "change password");

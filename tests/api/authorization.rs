@@ -1,13 +1,12 @@
 //! The authorization matrix: every actor × every action × every status,
 //! against an explicit table of expected answers (SPEC §2 and §3).
 
-mod common;
-
-use common::User;
-use common::newsroom::{CHECKS, Newsroom};
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+use crate::common::User;
+use crate::common::newsroom::{CHECKS, Newsroom};
 
 const STATUSES: [&str; 7] = [
     "draft",

@@ -1,0 +1,23 @@
+//! The integration tests, in one binary: the crate is linked once, not once
+//! per file, and one throwaway PostgreSQL cluster serves the whole run (each
+//! test still gets a database of its own, cloned from a migrated template).
+//! One module per area; the helpers they share live in `common`, once.
+
+mod common;
+
+mod admin;
+mod audit;
+mod audit_chainer;
+mod audit_export;
+mod auth;
+mod authorization;
+mod concurrency;
+mod embedded_cluster;
+mod embedded_server;
+mod hardening;
+mod instances;
+mod operations;
+mod property;
+mod reads;
+mod tasks_rule;
+mod workflow;
