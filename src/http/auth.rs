@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::accounts::users as accounts;
 use crate::auth::AuthUser;
 use crate::auth::sessions::{self, TokenPair};
-use crate::db::{connect, users};
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ApiJson;
 use crate::http::request_id::RequestMeta;
@@ -107,23 +107,14 @@ pub struct MeView {
         (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<web::Json<MeView>, ApiError> {
-    let mut conn = connect(&state.pool).await?;
-    let row = users::find(&mut conn, user.user_id)
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
-    let department = match row.department_id {
-        Some(id) => users::department(&mut conn, id)
-            .await?
-            .map(|d| DepartmentRef {
-                id: d.id,
-                code: d.code,
-                name: d.name,
-            }),
-        None => None,
-    };
+    let (row, department) = accounts::me(&state, &user).await?;
     Ok(web::Json(MeView {
         user: UserView::from(row),
-        department,
+        department: department.map(|d| DepartmentRef {
+            id: d.id,
+            code: d.code,
+            name: d.name,
+        }),
         grants: user.grants.into_iter().map(GrantView::from).collect(),
     }))
 }

@@ -8,9 +8,8 @@ use uuid::Uuid;
 
 use crate::accounts::catalog;
 use crate::auth::AuthUser;
-use crate::db::channels::{self, ChannelRow, WorkflowRow};
-use crate::db::connect;
-use crate::db::users::{self, DepartmentRow};
+use crate::db::channels::{ChannelRow, WorkflowRow};
+use crate::db::users::DepartmentRow;
 use crate::domain::vocabulary::{Role, Stage};
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ApiJson;
@@ -60,15 +59,8 @@ pub async fn list_departments(
     state: web::Data<AppState>,
     admin: AuthUser,
 ) -> Result<web::Json<Vec<DepartmentView>>, ApiError> {
-    admin.require(Role::Admin)?;
-    let mut conn = connect(&state.pool).await?;
-    Ok(web::Json(
-        users::departments_all(&mut conn)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let rows = catalog::departments(&state, &admin).await?;
+    Ok(web::Json(rows.into_iter().map(Into::into).collect()))
 }
 
 #[utoipa::path(post, path = "/api/v1/departments", tag = "catalog", security(("bearer" = [])), request_body = CodeAndName,
@@ -122,14 +114,8 @@ pub async fn list_channels(
     state: web::Data<AppState>,
     _user: AuthUser,
 ) -> Result<web::Json<Vec<ChannelView>>, ApiError> {
-    let mut conn = connect(&state.pool).await?;
-    Ok(web::Json(
-        channels::all(&mut conn)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let rows = catalog::channels(&state).await?;
+    Ok(web::Json(rows.into_iter().map(Into::into).collect()))
 }
 
 #[utoipa::path(post, path = "/api/v1/channels", tag = "catalog", security(("bearer" = [])), request_body = CodeAndName,
@@ -191,11 +177,7 @@ pub async fn get_workflow(
     _user: AuthUser,
     code: web::Path<String>,
 ) -> Result<web::Json<WorkflowView>, ApiError> {
-    let conn = connect(&state.pool).await?;
-    let row = channels::current_workflow(&conn, &code)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    Ok(web::Json(row.into()))
+    Ok(web::Json(catalog::workflow(&state, &code).await?.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -8,10 +8,7 @@ use similar::ChangeTag;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::audit::query::{self, EventFilter, Window};
 use crate::auth::AuthUser;
-use crate::db::chainer;
-use crate::db::{connect, draft_lists, drafts};
 use crate::domain::audit_chain::AuditEvent;
 use crate::domain::content::Remark;
 use crate::domain::diff;
@@ -53,9 +50,7 @@ pub async fn revisions(
 ) -> Result<web::Json<Page<RevisionSummary>>, ApiError> {
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_seq_cursor(query.cursor.as_deref())?.unwrap_or(0);
-    let mut conn = connect(&state.pool).await?;
-    reads::visible(&mut conn, &user, *id).await?;
-    let rows = drafts::revisions_of(&mut conn, *id).await?;
+    let rows = reads::revisions(&state, &user, *id).await?;
     let rows: Vec<_> = rows
         .into_iter()
         .filter(|r| i64::from(r.number) > after)
@@ -91,11 +86,7 @@ pub async fn revision(
     path: web::Path<(Uuid, i32)>,
 ) -> Result<web::Json<RevisionView>, ApiError> {
     let (id, n) = path.into_inner();
-    let mut conn = connect(&state.pool).await?;
-    reads::visible(&mut conn, &user, id).await?;
-    let row = drafts::revision(&conn, id, n)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let row = reads::revision(&state, &user, id, n).await?;
     Ok(web::Json(reads::revision_view(row)))
 }
 
@@ -159,14 +150,7 @@ pub async fn diff(
     id: web::Path<Uuid>,
     query: web::Query<DiffQuery>,
 ) -> Result<web::Json<DiffView>, ApiError> {
-    let mut conn = connect(&state.pool).await?;
-    reads::visible(&mut conn, &user, *id).await?;
-    let old = drafts::revision(&conn, *id, query.from)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let new = drafts::revision(&conn, *id, query.to)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let (old, new) = reads::revision_pair(&state, &user, *id, query.from, query.to).await?;
     // Off the request threads, one diff at a time per process: a diff of
     // two large bodies is CPU-bound work that must not hold other requests.
     let _turn = DIFFS.acquire().await.map_err(ApiError::internal)?;
@@ -239,9 +223,7 @@ pub async fn comments(
 ) -> Result<web::Json<Page<CommentView>>, ApiError> {
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_time_cursor(query.cursor.as_deref())?;
-    let mut conn = connect(&state.pool).await?;
-    reads::visible(&mut conn, &user, *id).await?;
-    let rows = drafts::comments_of(&mut conn, *id, after, limit + 1).await?;
+    let rows = reads::comments(&state, &user, *id, after, limit + 1).await?;
     Ok(web::Json(pagination::page_of(
         rows,
         limit,
@@ -303,23 +285,14 @@ pub async fn tasks(
 ) -> Result<web::Json<Page<DraftSummary>>, ApiError> {
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_time_cursor(query.cursor.as_deref())?;
-    let mut conn = connect(&state.pool).await?;
-    let rows = draft_lists::tasks(&mut conn, user.user_id, after, limit + 1).await?;
-    let more = rows.len() as i64 > limit;
-    let mut items = reads::summaries(&mut conn, rows).await?;
-    items.truncate(usize::try_from(limit).unwrap_or(0));
-    let next_cursor = if more {
-        items
-            .last()
-            .map(|d| pagination::encode_time_cursor(d.updated_at, d.id))
-    } else {
-        None
-    };
-    Ok(web::Json(Page { items, next_cursor }))
+    let items = reads::tasks(&state, &user, after, limit + 1).await?;
+    Ok(web::Json(pagination::page_of(
+        items,
+        limit,
+        |d| pagination::encode_time_cursor(d.updated_at, d.id),
+        |d| d,
+    )))
 }
-
-/// The most events an approval sheet shows; `/audit/events?draft_id=` pages through more.
-const TRAIL_EVENTS: i64 = 10_000;
 
 /// One row of the approval sheet: a stage, and who signed it off.
 #[derive(Debug, Serialize, ToSchema)]
@@ -360,15 +333,7 @@ pub async fn trail(
     user: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<TrailView>, ApiError> {
-    let mut conn = connect(&state.pool).await?;
-    let loaded = reads::visible(&mut conn, &user, *id).await?;
-    let filter = EventFilter {
-        draft_id: Some(*id),
-        ..EventFilter::default()
-    };
-    // The sheet shows every committed event of the draft, linked or not yet.
-    chainer::chain_committed(&mut conn).await?;
-    let events = query::page(&mut conn, &filter, Window::default(), TRAIL_EVENTS).await?;
+    let (loaded, events) = reads::trail(&state, &user, *id).await?;
     let round = loaded.row.round;
     let stages = loaded
         .facts

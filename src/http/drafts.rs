@@ -7,7 +7,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::{AuthUser, TokenHolder};
-use crate::db::connect;
 use crate::domain::content::{Content, FieldError, Remark};
 use crate::domain::content_hash::ContentHash;
 use crate::domain::vocabulary::{Check, Format, RiskLevel, Stage, Status};
@@ -50,9 +49,7 @@ pub async fn respond(
     id: Uuid,
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = connect(&state.pool).await?;
-    let view = reads::view(reads::visible(&mut conn, user, id).await?);
-    Ok(with_etag(status, &view))
+    Ok(with_etag(status, &reads::get(state, user, id).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -168,19 +165,13 @@ pub async fn list(
     let limit = pagination::limit(q.limit)?;
     let after = pagination::decode_time_cursor(q.cursor.as_deref())?;
     let filter = reads::filter(q.status, q.channel, q.author_id, q.stage, q.risk_level)?;
-    let mut conn = connect(&state.pool).await?;
-    let rows = reads::list(&mut conn, &user, &filter, after, limit + 1).await?;
-    let more = rows.len() as i64 > limit;
-    let mut items = reads::summaries(&mut conn, rows).await?;
-    items.truncate(usize::try_from(limit).unwrap_or(0));
-    let next_cursor = if more {
-        items
-            .last()
-            .map(|d| pagination::encode_time_cursor(d.created_at, d.id))
-    } else {
-        None
-    };
-    Ok(web::Json(Page { items, next_cursor }))
+    let items = reads::page(&state, &user, &filter, after, limit + 1).await?;
+    Ok(web::Json(pagination::page_of(
+        items,
+        limit,
+        |d| pagination::encode_time_cursor(d.created_at, d.id),
+        |d| d,
+    )))
 }
 
 #[utoipa::path(get, path = "/api/v1/drafts/{id}", operation_id = "get_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),

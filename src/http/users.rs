@@ -9,8 +9,7 @@ use uuid::Uuid;
 use crate::accounts::grants::{self, GrantInput};
 use crate::accounts::users::{self as accounts, CreateUser};
 use crate::auth::AuthUser;
-use crate::db::connect;
-use crate::db::users::{self, GrantRow, UserChanges, UserRow};
+use crate::db::users::{GrantRow, UserChanges, UserRow};
 use crate::domain::vocabulary::Role;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ApiJson;
@@ -142,8 +141,7 @@ pub async fn list(
     admin.require(Role::Admin)?;
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_time_cursor(query.cursor.as_deref())?;
-    let mut conn = connect(&state.pool).await?;
-    let rows = users::page(&mut conn, after, limit + 1).await?;
+    let rows = accounts::page(&state, &admin, after, limit + 1).await?;
     Ok(web::Json(pagination::page_of(
         rows,
         limit,
@@ -166,12 +164,7 @@ pub async fn get(
     admin: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<UserView>, ApiError> {
-    admin.require(Role::Admin)?;
-    let mut conn = connect(&state.pool).await?;
-    let row = users::find(&mut conn, *id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    Ok(web::Json(row.into()))
+    Ok(web::Json(accounts::get(&state, &admin, *id).await?.into()))
 }
 
 /// Distinguishes a field that is absent from one that is null.
@@ -275,12 +268,7 @@ pub async fn list_grants(
     admin: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Vec<GrantView>>, ApiError> {
-    admin.require(Role::Admin)?;
-    let mut conn = connect(&state.pool).await?;
-    users::find(&mut conn, *id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let rows = users::grants_of(&mut conn, *id).await?;
+    let rows = accounts::grants(&state, &admin, *id).await?;
     Ok(web::Json(rows.into_iter().map(GrantView::from).collect()))
 }
 
