@@ -16,6 +16,7 @@ use crate::domain::audit_chain::{AuditEvent, Verification};
 use crate::domain::vocabulary::Role;
 use crate::http::error::{ApiError, Problem};
 use crate::http::pagination;
+use crate::http::problems::{AdminErrors, AdminListErrors};
 use crate::state::AppState;
 
 /// The /audit/* routes, inside the /api/v1 scope.
@@ -97,10 +98,8 @@ impl EventsQuery {
         as an `audit_events_read` event before the page is read.",
     responses(
         (status = 200, body = EventPage),
+        AdminListErrors,
         (status = 400, description = "Bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn events(
     state: web::Data<AppState>,
@@ -146,10 +145,8 @@ pub struct ExportQuery {
             (String = "application/x-ndjson"),
             (String = "text/csv"),
         )),
+        AdminListErrors,
         (status = 400, description = "Bad format or time", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn export(
     state: web::Data<AppState>,
@@ -178,9 +175,7 @@ pub async fn export(
         `audit_verified` event.",
     responses(
         (status = 200, body = Verification),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
     ))]
 pub async fn verify(
     state: web::Data<AppState>,

@@ -16,6 +16,7 @@ use crate::drafts::views::SignoffView;
 use crate::http::error::{ApiError, FieldProblem, Problem};
 use crate::http::json::ApiJson;
 use crate::http::pagination;
+use crate::http::problems::CreateErrors;
 use crate::state::AppState;
 
 /// Either `{content_hash}` or `{channel, title, summary?, body, format}`:
@@ -182,13 +183,9 @@ impl From<Lookup> for LookupView {
         Recorded as an `audit_lookup` event (the hash and the number of matches, never the text).",
     responses(
         (status = 200, body = LookupView),
+        CreateErrors,
         (status = 400, description = "Neither or both shapes, or bad JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A malformed hash, or content no revision could have", body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn lookup(
     state: web::Data<AppState>,

@@ -13,6 +13,7 @@ use crate::db::users::DepartmentRow;
 use crate::domain::vocabulary::{Role, Stage};
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ApiJson;
+use crate::http::problems::{AdminErrors, AuthErrors, CreateUniqueErrors, FindErrors, WriteErrors};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -51,9 +52,7 @@ pub struct CodeAndName {
     description = "Requires `admin`.",
     responses(
         (status = 200, body = Vec<DepartmentView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
     ))]
 pub async fn list_departments(
     state: web::Data<AppState>,
@@ -67,14 +66,8 @@ pub async fn list_departments(
     description = "Requires `admin`.",
     responses(
         (status = 201, body = DepartmentView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        CreateUniqueErrors,
         (status = 409, description = "Code taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_department(
     state: web::Data<AppState>,
@@ -107,8 +100,7 @@ impl From<ChannelRow> for ChannelView {
     description = "Any signed-in user.",
     responses(
         (status = 200, body = Vec<ChannelView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
     ))]
 pub async fn list_channels(
     state: web::Data<AppState>,
@@ -122,14 +114,8 @@ pub async fn list_channels(
     description = "Requires `admin`. The new channel starts with the default workflow as version 1.",
     responses(
         (status = 201, body = ChannelView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        CreateUniqueErrors,
         (status = 409, description = "Code taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_channel(
     state: web::Data<AppState>,
@@ -168,9 +154,7 @@ impl From<WorkflowRow> for WorkflowView {
     params(("code" = String, Path)), description = "Any signed-in user. The current version.",
     responses(
         (status = 200, body = WorkflowView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        FindErrors,
     ))]
 pub async fn get_workflow(
     state: web::Data<AppState>,
@@ -193,15 +177,8 @@ pub struct WorkflowRequest {
     description = "Requires `admin`. Writes a new version; drafts already submitted keep theirs.",
     responses(
         (status = 200, body = WorkflowView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        WriteErrors,
         (status = 422, description = "Not a permutation of the six stages", body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn put_workflow(
     state: web::Data<AppState>,

@@ -15,9 +15,10 @@ use crate::domain::diff;
 use crate::domain::vocabulary::{Check, Decision, Format, Role, Stage};
 use crate::drafts::views::{CommentView, DraftSummary, RevisionView, WorkflowRef};
 use crate::drafts::{actions, reads};
-use crate::http::error::{ApiError, FieldProblem, Problem};
+use crate::http::error::{ApiError, FieldProblem};
 use crate::http::json::ApiJson;
 use crate::http::pagination::{self, Page};
+use crate::http::problems::{FindErrors, ListErrors, ReadErrors, UpdateErrors};
 use crate::http::users::ListQuery;
 use crate::state::AppState;
 
@@ -37,10 +38,7 @@ pub struct RevisionSummary {
     params(("id" = Uuid, Path), ListQuery), description = "Oldest first.",
     responses(
         (status = 200, body = Page<RevisionSummary>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        ReadErrors,
     ))]
 pub async fn revisions(
     state: web::Data<AppState>,
@@ -76,9 +74,7 @@ pub async fn revisions(
     params(("id" = Uuid, Path), ("n" = i32, Path)),
     responses(
         (status = 200, body = RevisionView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        FindErrors,
     ))]
 pub async fn revision(
     state: web::Data<AppState>,
@@ -139,10 +135,7 @@ static DIFFS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
     params(("id" = Uuid, Path), DiffQuery), description = "A line diff of the bodies of two revisions.",
     responses(
         (status = 200, body = DiffView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        ReadErrors,
     ))]
 pub async fn diff(
     state: web::Data<AppState>,
@@ -210,10 +203,7 @@ pub async fn diff(
     params(("id" = Uuid, Path), ListQuery), description = "Oldest first.",
     responses(
         (status = 200, body = Page<CommentView>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        ReadErrors,
     ))]
 pub async fn comments(
     state: web::Data<AppState>,
@@ -249,14 +239,7 @@ pub struct CommentRequest {
     description = "The author, and holders of signing or publisher grants covering the draft. Auditors read only.",
     responses(
         (status = 201, body = CommentView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        UpdateErrors,
     ))]
 pub async fn add_comment(
     state: web::Data<AppState>,
@@ -274,9 +257,7 @@ pub async fn add_comment(
     description = "Drafts whose current stage the caller may sign now (eligibility and separation of duties applied), oldest first.",
     responses(
         (status = 200, body = Page<DraftSummary>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        ListErrors,
     ))]
 pub async fn tasks(
     state: web::Data<AppState>,
@@ -324,9 +305,7 @@ pub struct TrailView {
 #[utoipa::path(get, path = "/api/v1/drafts/{id}/trail", operation_id = "draft_trail", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = TrailView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        FindErrors,
     ))]
 pub async fn trail(
     state: web::Data<AppState>,

@@ -16,6 +16,7 @@ use crate::drafts::views::{DraftSummary, DraftView};
 use crate::http::error::{ApiError, FieldProblem, Problem};
 use crate::http::json::{ApiJson, ApiJsonOrEmpty};
 use crate::http::pagination::{self, Page};
+use crate::http::problems::{ActionErrors, CreateErrors, FindErrors, ListErrors, WriteErrors};
 use crate::state::AppState;
 
 fn problems(errors: Vec<FieldError>) -> ApiError {
@@ -85,13 +86,7 @@ pub struct CreateDraftRequest {
     description = "Requires `editor` (scoped grants must cover the channel and the author's department). Creates revision 1.",
     responses(
         (status = 201, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("GetDraft" = (operation_id = "get_draft", parameters(("id" = "$response.body#/id")))), ("SubmitDraft" = (operation_id = "submit_draft", parameters(("id" = "$response.body#/id")), request_body = json!({"content_hash": "$response.body#/content_hash"}))), ("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        CreateErrors,
     ))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -152,9 +147,7 @@ pub struct DraftListQuery {
     description = "Only drafts visible to the caller: their own; those covered by their signing or publisher grants; all for auditors. Admins see none. Newest first.",
     responses(
         (status = 200, body = Page<DraftSummary>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        ListErrors,
     ))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -178,9 +171,8 @@ pub async fn list(
     description = "The draft with its current revision, workflow and the sign-offs on the current revision.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("SubmitDraft" = (operation_id = "submit_draft", parameters(("id" = "$response.body#/id")), request_body = json!({"content_hash": "$response.body#/content_hash"}))), ("ApproveStage" = (operation_id = "approve_stage", parameters(("id" = "$response.body#/id")), request_body = json!({"stage": "$response.body#/current_stage", "content_hash": "$response.body#/content_hash", "checks": ["political", "legal", "policy", "secrecy", "language", "public_opinion"]}))), ("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        FindErrors,
         (status = 404, description = "No such draft, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -217,17 +209,10 @@ pub struct ContentRequest {
     description = "The author, while `draft` or `returned`: a new revision. Identical content makes none.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("SubmitDraft" = (operation_id = "submit_draft", parameters(("id" = "$response.body#/id")), request_body = json!({"content_hash": "$response.body#/content_hash"}))))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        WriteErrors,
         (status = 409, description = "Not editable in this status", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match is not the current content_hash", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn edit(
     state: web::Data<AppState>,
@@ -387,15 +372,7 @@ async fn perform(
     request_body = SubmitRequest, description = "The author, from `draft` or `returned`: to `in_review` at the workflow's first stage (a new round).",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("ApproveStage" = (operation_id = "approve_stage", parameters(("id" = "$response.body#/id")), request_body = json!({"stage": "$response.body#/current_stage", "content_hash": "$response.body#/content_hash", "checks": ["political", "legal", "policy", "secrecy", "language", "public_opinion"]}))), ("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No capability (forbidden) or separation_of_duties", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such draft, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "stale_content, stage_mismatch or invalid_transition", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        ActionErrors,
     ))]
 pub async fn submit(
     state: web::Data<AppState>,
@@ -411,15 +388,7 @@ pub async fn submit(
     request_body = ApproveRequest, description = "An eligible signer of the current stage (not the author, not a signer of another stage of the same kind on this revision), naming the content_hash read. Review stages attest all six checks. The next stage, or `publishable` after the last.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("ApproveStage" = (operation_id = "approve_stage", parameters(("id" = "$response.body#/id")), request_body = json!({"stage": "$response.body#/current_stage", "content_hash": "$response.body#/content_hash", "checks": ["political", "legal", "policy", "secrecy", "language", "public_opinion"]}))), ("PublishDraft" = (operation_id = "publish_draft", parameters(("id" = "$response.body#/id")), request_body = json!({"content_hash": "$response.body#/content_hash"}))), ("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No capability (forbidden) or separation_of_duties", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such draft, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "stale_content, stage_mismatch or invalid_transition", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        ActionErrors,
     ))]
 pub async fn approve(
     state: web::Data<AppState>,
@@ -441,15 +410,7 @@ pub async fn approve(
     request_body = ReturnRequest, description = "An eligible signer of the current stage: back to the author as `returned` (退回), with a reason.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No capability (forbidden) or separation_of_duties", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such draft, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "stale_content, stage_mismatch or invalid_transition", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        ActionErrors,
     ))]
 pub async fn return_(
     state: web::Data<AppState>,
@@ -470,15 +431,7 @@ pub async fn return_(
     request_body = Option<WithdrawRequest>, description = "The author, from draft, in_review, returned or publishable: `withdrawn` (撤稿), final. The body may be empty.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No capability (forbidden) or separation_of_duties", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such draft, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "stale_content, stage_mismatch or invalid_transition", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        ActionErrors,
     ))]
 pub async fn withdraw(
     state: web::Data<AppState>,
@@ -494,15 +447,7 @@ pub async fn withdraw(
     request_body = PublishRequest, description = "A `publisher` whose grant covers the channel, naming the approved content_hash: `published`.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No capability (forbidden) or separation_of_duties", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such draft, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "stale_content, stage_mismatch or invalid_transition", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        ActionErrors,
     ))]
 pub async fn publish(
     state: web::Data<AppState>,
@@ -522,15 +467,7 @@ pub async fn publish(
     request_body = RetractRequest, description = "A `publisher` whose grant covers the channel: `retracted` (撤回), final, with a reason.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No capability (forbidden) or separation_of_duties", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such draft, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "stale_content, stage_mismatch or invalid_transition", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        ActionErrors,
     ))]
 pub async fn retract(
     state: web::Data<AppState>,

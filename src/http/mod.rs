@@ -13,6 +13,7 @@ pub mod health;
 pub mod json;
 pub mod openapi;
 pub mod pagination;
+pub mod problems;
 pub mod request_id;
 pub mod users;
 

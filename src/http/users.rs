@@ -14,6 +14,9 @@ use crate::domain::vocabulary::Role;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ApiJson;
 use crate::http::pagination::{self, Page};
+use crate::http::problems::{
+    AdminFindErrors, AdminListErrors, CreateUniqueErrors, UpdateErrors, WriteErrors,
+};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -87,14 +90,8 @@ pub struct CreateUserRequest {
     description = "Requires `admin`.",
     responses(
         (status = 201, body = UserView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        CreateUniqueErrors,
         (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -128,10 +125,7 @@ pub struct ListQuery {
     description = "Requires `admin`. Ordered by creation.",
     responses(
         (status = 200, body = Page<UserView>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        AdminListErrors,
     ))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -154,10 +148,7 @@ pub async fn list(
     params(("id" = Uuid, Path)), description = "Requires `admin`.",
     responses(
         (status = 200, body = UserView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        AdminFindErrors,
     ))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -191,14 +182,7 @@ pub struct UpdateUserRequest {
     params(("id" = Uuid, Path)), request_body = UpdateUserRequest, description = "Requires `admin`.",
     responses(
         (status = 200, body = UserView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        UpdateErrors,
     ))]
 pub async fn update(
     state: web::Data<AppState>,
@@ -234,14 +218,7 @@ pub struct ResetPasswordRequest {
     description = "Requires `admin`. Revokes all of the user's sessions.",
     responses(
         (status = 204, description = "Reset"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        UpdateErrors,
     ))]
 pub async fn reset_password(
     state: web::Data<AppState>,
@@ -258,10 +235,7 @@ pub async fn reset_password(
     params(("id" = Uuid, Path)), description = "Requires `admin`.",
     responses(
         (status = 200, body = Vec<GrantView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        AdminFindErrors,
     ))]
 pub async fn list_grants(
     state: web::Data<AppState>,
@@ -288,15 +262,9 @@ pub struct CreateGrantRequest {
     description = "Requires `admin`. A user may not hold both `admin` and `auditor` (403 separation_of_duties).",
     responses(
         (status = 201, body = GrantView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        WriteErrors,
         (status = 409, description = "The user already holds this grant", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown role, channel or department", body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_grant(
     state: web::Data<AppState>,
@@ -324,10 +292,7 @@ pub async fn create_grant(
     params(("id" = Uuid, Path), ("grant_id" = Uuid, Path)), description = "Requires `admin`.",
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        AdminFindErrors,
     ))]
 pub async fn delete_grant(
     state: web::Data<AppState>,
