@@ -1,6 +1,7 @@
 //! /auth/* and /me: logging in and out, refreshing, one's own account.
 
 use actix_web::{HttpResponse, web};
+use actix_web::{get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -24,7 +25,7 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenPair),
         JsonErrors,
@@ -33,6 +34,7 @@ pub struct LoginRequest {
         (status = 429, description = "Throttled; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
+#[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
     meta: RequestMeta,
@@ -50,12 +52,13 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+#[utoipa::path(tag = "auth", request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new pair; the old refresh token is spent", body = TokenPair),
         JsonErrors,
         (status = 401, description = "Unknown, expired or spent refresh token (a spent one revokes its session)", body = Problem, content_type = "application/problem+json"),
     ))]
+#[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
     meta: RequestMeta,
@@ -66,11 +69,12 @@ pub async fn refresh(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(tag = "auth", security(("bearer" = [])),
     responses(
         (status = 204, description = "The session's access and refresh tokens stop working at once"),
         AuthErrors,
     ))]
+#[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     sessions::logout(&state, &user).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -93,11 +97,12 @@ pub struct MeView {
     pub grants: Vec<GrantView>,
 }
 
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller, with department and grants", body = MeView),
         AuthErrors,
     ))]
+#[get("/me")]
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<web::Json<MeView>, ApiError> {
     let (row, department) = accounts::me(&state, &user).await?;
     Ok(web::Json(MeView {
@@ -124,12 +129,13 @@ pub struct ChangePasswordRequest {
     pub new_password: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", security(("bearer" = [])), request_body = ChangePasswordRequest,
+#[utoipa::path(tag = "auth", security(("bearer" = [])), request_body = ChangePasswordRequest,
     responses(
         (status = 204, description = "Changed; the caller's other sessions are revoked"),
         JsonErrors,
         (status = 422, description = "Current password wrong, or new one breaks the rules", body = Problem, content_type = "application/problem+json"),
     ))]
+#[post("/me/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -1,6 +1,7 @@
 //! /departments and /channels with their workflows.
 
 use actix_web::{HttpResponse, web};
+use actix_web::{get, post, put};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -48,12 +49,13 @@ pub struct CodeAndName {
     pub name: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/departments", tag = "catalog", security(("bearer" = [])),
+#[utoipa::path(tag = "catalog", security(("bearer" = [])),
     description = "Requires `admin`.",
     responses(
         (status = 200, body = Vec<DepartmentView>),
         AdminErrors,
     ))]
+#[get("/departments")]
 pub async fn list_departments(
     state: web::Data<AppState>,
     admin: AuthUser,
@@ -62,13 +64,14 @@ pub async fn list_departments(
     Ok(web::Json(rows.into_iter().map(Into::into).collect()))
 }
 
-#[utoipa::path(post, path = "/api/v1/departments", tag = "catalog", security(("bearer" = [])), request_body = CodeAndName,
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), request_body = CodeAndName,
     description = "Requires `admin`.",
     responses(
         (status = 201, body = DepartmentView),
         CreateUniqueErrors,
         (status = 409, description = "Code taken", body = Problem, content_type = "application/problem+json"),
     ))]
+#[post("/departments")]
 pub async fn create_department(
     state: web::Data<AppState>,
     admin: AuthUser,
@@ -96,12 +99,13 @@ impl From<ChannelRow> for ChannelView {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/channels", tag = "catalog", security(("bearer" = [])),
+#[utoipa::path(tag = "catalog", security(("bearer" = [])),
     description = "Any signed-in user.",
     responses(
         (status = 200, body = Vec<ChannelView>),
         AuthErrors,
     ))]
+#[get("/channels")]
 pub async fn list_channels(
     state: web::Data<AppState>,
     _user: AuthUser,
@@ -110,13 +114,14 @@ pub async fn list_channels(
     Ok(web::Json(rows.into_iter().map(Into::into).collect()))
 }
 
-#[utoipa::path(post, path = "/api/v1/channels", tag = "catalog", security(("bearer" = [])), request_body = CodeAndName,
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), request_body = CodeAndName,
     description = "Requires `admin`. The new channel starts with the default workflow as version 1.",
     responses(
         (status = 201, body = ChannelView),
         CreateUniqueErrors,
         (status = 409, description = "Code taken", body = Problem, content_type = "application/problem+json"),
     ))]
+#[post("/channels")]
 pub async fn create_channel(
     state: web::Data<AppState>,
     admin: AuthUser,
@@ -150,12 +155,13 @@ impl From<WorkflowRow> for WorkflowView {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/channels/{code}/workflow", tag = "catalog", security(("bearer" = [])),
+#[utoipa::path(tag = "catalog", security(("bearer" = [])),
     params(("code" = String, Path)), description = "Any signed-in user. The current version.",
     responses(
         (status = 200, body = WorkflowView),
         FindErrors,
     ))]
+#[get("/channels/{code}/workflow")]
 pub async fn get_workflow(
     state: web::Data<AppState>,
     _user: AuthUser,
@@ -172,7 +178,7 @@ pub struct WorkflowRequest {
     pub stages: Vec<String>,
 }
 
-#[utoipa::path(put, path = "/api/v1/channels/{code}/workflow", tag = "catalog", security(("bearer" = [])),
+#[utoipa::path(tag = "catalog", security(("bearer" = [])),
     params(("code" = String, Path)), request_body = WorkflowRequest,
     description = "Requires `admin`. Writes a new version; drafts already submitted keep theirs.",
     responses(
@@ -180,6 +186,7 @@ pub struct WorkflowRequest {
         WriteErrors,
         (status = 422, description = "Not a permutation of the six stages", body = Problem, content_type = "application/problem+json"),
     ))]
+#[put("/channels/{code}/workflow")]
 pub async fn put_workflow(
     state: web::Data<AppState>,
     admin: AuthUser,

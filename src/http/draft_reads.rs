@@ -2,6 +2,7 @@
 //! approval sheet (审核签发单).
 
 use actix_web::{HttpResponse, web};
+use actix_web::{get, post};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use similar::ChangeTag;
@@ -11,7 +12,7 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::domain::audit_chain::AuditEvent;
 use crate::domain::content::Remark;
-use crate::domain::diff;
+use crate::domain::diff as line_diff;
 use crate::domain::vocabulary::{Check, Decision, Format, Role, Stage};
 use crate::drafts::views::{CommentView, DraftSummary, RevisionView, WorkflowRef};
 use crate::drafts::{actions, reads};
@@ -34,12 +35,13 @@ pub struct RevisionSummary {
     pub created_at: DateTime<Utc>,
 }
 
-#[utoipa::path(get, path = "/api/v1/drafts/{id}/revisions", tag = "drafts", security(("bearer" = [])),
+#[utoipa::path(tag = "drafts", security(("bearer" = [])),
     params(("id" = Uuid, Path), ListQuery), description = "Oldest first.",
     responses(
         (status = 200, body = Page<RevisionSummary>),
         ReadErrors,
     ))]
+#[get("/drafts/{id}/revisions")]
 pub async fn revisions(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -70,12 +72,13 @@ pub async fn revisions(
     )))
 }
 
-#[utoipa::path(get, path = "/api/v1/drafts/{id}/revisions/{n}", tag = "drafts", security(("bearer" = [])),
+#[utoipa::path(tag = "drafts", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("n" = i32, Path)),
     responses(
         (status = 200, body = RevisionView),
         FindErrors,
     ))]
+#[get("/drafts/{id}/revisions/{n}")]
 pub async fn revision(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -131,12 +134,13 @@ pub struct DiffView {
 
 static DIFFS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
-#[utoipa::path(get, path = "/api/v1/drafts/{id}/diff", tag = "drafts", security(("bearer" = [])),
+#[utoipa::path(tag = "drafts", security(("bearer" = [])),
     params(("id" = Uuid, Path), DiffQuery), description = "A line diff of the bodies of two revisions.",
     responses(
         (status = 200, body = DiffView),
         ReadErrors,
     ))]
+#[get("/drafts/{id}/diff")]
 pub async fn diff(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -153,11 +157,11 @@ pub async fn diff(
     );
     let (old_body, new_body) = (old.body, new.body);
     let computed = tokio::task::spawn_blocking(move || {
-        diff::line_diff(
+        line_diff::line_diff(
             &old_body,
             &new_body,
             (&headers.0, &headers.1),
-            diff::TIME_BOUND,
+            line_diff::TIME_BOUND,
         )
     })
     .await
@@ -199,12 +203,13 @@ pub async fn diff(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/drafts/{id}/comments", tag = "drafts", security(("bearer" = [])),
+#[utoipa::path(tag = "drafts", security(("bearer" = [])),
     params(("id" = Uuid, Path), ListQuery), description = "Oldest first.",
     responses(
         (status = 200, body = Page<CommentView>),
         ReadErrors,
     ))]
+#[get("/drafts/{id}/comments")]
 pub async fn comments(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -234,13 +239,14 @@ pub struct CommentRequest {
     pub body: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/drafts/{id}/comments", tag = "drafts", security(("bearer" = [])),
+#[utoipa::path(tag = "drafts", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = CommentRequest,
     description = "The author, and holders of signing or publisher grants covering the draft. Auditors read only.",
     responses(
         (status = 201, body = CommentView),
         UpdateErrors,
     ))]
+#[post("/drafts/{id}/comments")]
 pub async fn add_comment(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -253,12 +259,13 @@ pub async fn add_comment(
     Ok(HttpResponse::Created().json(CommentView::new(row, user.username.clone())))
 }
 
-#[utoipa::path(get, path = "/api/v1/tasks", tag = "drafts", security(("bearer" = [])), params(ListQuery),
+#[utoipa::path(tag = "drafts", security(("bearer" = [])), params(ListQuery),
     description = "Drafts whose current stage the caller may sign now (eligibility and separation of duties applied), oldest first.",
     responses(
         (status = 200, body = Page<DraftSummary>),
         ListErrors,
     ))]
+#[get("/tasks")]
 pub async fn tasks(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -302,11 +309,12 @@ pub struct TrailView {
     pub events: Vec<AuditEvent>,
 }
 
-#[utoipa::path(get, path = "/api/v1/drafts/{id}/trail", operation_id = "draft_trail", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "draft_trail", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = TrailView),
         FindErrors,
     ))]
+#[get("/drafts/{id}/trail")]
 pub async fn trail(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -348,7 +356,7 @@ pub async fn trail(
         stages: loaded.facts.workflow.stages.to_vec(),
     };
     let content_hash = loaded.revision.content_hash.clone();
-    let revision = reads::revision_view(loaded.revision.clone());
+    let current = reads::revision_view(loaded.revision.clone());
     let draft = DraftSummary::new(
         loaded.row.clone(),
         loaded.revision.title.clone(),
@@ -356,7 +364,7 @@ pub async fn trail(
     );
     Ok(web::Json(TrailView {
         draft,
-        revision,
+        revision: current,
         content_hash,
         workflow,
         stages,

@@ -2,6 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{get, post, put};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -82,12 +83,13 @@ pub struct CreateDraftRequest {
     pub risk_level: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/drafts", operation_id = "create_draft", tag = "drafts", security(("bearer" = [])), request_body = CreateDraftRequest,
+#[utoipa::path(operation_id = "create_draft", tag = "drafts", security(("bearer" = [])), request_body = CreateDraftRequest,
     description = "Requires `editor` (scoped grants must cover the channel and the author's department). Creates revision 1.",
     responses(
         (status = 201, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("GetDraft" = (operation_id = "get_draft", parameters(("id" = "$response.body#/id")))), ("SubmitDraft" = (operation_id = "submit_draft", parameters(("id" = "$response.body#/id")), request_body = json!({"content_hash": "$response.body#/content_hash"}))), ("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
         CreateErrors,
     ))]
+#[post("/drafts")]
 pub async fn create(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -143,12 +145,13 @@ pub struct DraftListQuery {
     pub cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/drafts", operation_id = "list_drafts", tag = "drafts", security(("bearer" = [])), params(DraftListQuery),
+#[utoipa::path(operation_id = "list_drafts", tag = "drafts", security(("bearer" = [])), params(DraftListQuery),
     description = "Only drafts visible to the caller: their own; those covered by their signing or publisher grants; all for auditors. Admins see none. Newest first.",
     responses(
         (status = 200, body = Page<DraftSummary>),
         ListErrors,
     ))]
+#[get("/drafts")]
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -167,13 +170,14 @@ pub async fn list(
     )))
 }
 
-#[utoipa::path(get, path = "/api/v1/drafts/{id}", operation_id = "get_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "get_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     description = "The draft with its current revision, workflow and the sign-offs on the current revision.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("SubmitDraft" = (operation_id = "submit_draft", parameters(("id" = "$response.body#/id")), request_body = json!({"content_hash": "$response.body#/content_hash"}))), ("ApproveStage" = (operation_id = "approve_stage", parameters(("id" = "$response.body#/id")), request_body = json!({"stage": "$response.body#/current_stage", "content_hash": "$response.body#/content_hash", "checks": ["political", "legal", "policy", "secrecy", "language", "public_opinion"]}))), ("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
         FindErrors,
         (status = 404, description = "No such draft, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
     ))]
+#[get("/drafts/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -203,7 +207,7 @@ pub struct ContentRequest {
     pub summary: Option<String>,
 }
 
-#[utoipa::path(put, path = "/api/v1/drafts/{id}/content", operation_id = "edit_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path),
+#[utoipa::path(operation_id = "edit_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path),
         ("If-Match" = String, Header, description = "\"<content_hash>\" of the revision being replaced")),
     request_body = ContentRequest,
     description = "The author, while `draft` or `returned`: a new revision. Identical content makes none.",
@@ -214,6 +218,7 @@ pub struct ContentRequest {
         (status = 412, description = "If-Match is not the current content_hash", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
     ))]
+#[put("/drafts/{id}/content")]
 pub async fn edit(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -368,12 +373,13 @@ async fn perform(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/drafts/{id}/submit", operation_id = "submit_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "submit_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = SubmitRequest, description = "The author, from `draft` or `returned`: to `in_review` at the workflow's first stage (a new round).",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("ApproveStage" = (operation_id = "approve_stage", parameters(("id" = "$response.body#/id")), request_body = json!({"stage": "$response.body#/current_stage", "content_hash": "$response.body#/content_hash", "checks": ["political", "legal", "policy", "secrecy", "language", "public_opinion"]}))), ("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
         ActionErrors,
     ))]
+#[post("/drafts/{id}/submit")]
 pub async fn submit(
     state: web::Data<AppState>,
     user: TokenHolder,
@@ -384,12 +390,13 @@ pub async fn submit(
     perform(&state, &user, *id, Command::Submit { content_hash }).await
 }
 
-#[utoipa::path(post, path = "/api/v1/drafts/{id}/approve", operation_id = "approve_stage", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "approve_stage", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = ApproveRequest, description = "An eligible signer of the current stage (not the author, not a signer of another stage of the same kind on this revision), naming the content_hash read. Review stages attest all six checks. The next stage, or `publishable` after the last.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("ApproveStage" = (operation_id = "approve_stage", parameters(("id" = "$response.body#/id")), request_body = json!({"stage": "$response.body#/current_stage", "content_hash": "$response.body#/content_hash", "checks": ["political", "legal", "policy", "secrecy", "language", "public_opinion"]}))), ("PublishDraft" = (operation_id = "publish_draft", parameters(("id" = "$response.body#/id")), request_body = json!({"content_hash": "$response.body#/content_hash"}))), ("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
         ActionErrors,
     ))]
+#[post("/drafts/{id}/approve")]
 pub async fn approve(
     state: web::Data<AppState>,
     user: TokenHolder,
@@ -406,12 +413,13 @@ pub async fn approve(
     perform(&state, &user, *id, command).await
 }
 
-#[utoipa::path(post, path = "/api/v1/drafts/{id}/return", operation_id = "return_stage", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "return_stage", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = ReturnRequest, description = "An eligible signer of the current stage: back to the author as `returned` (退回), with a reason.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),
         ActionErrors,
     ))]
+#[post("/drafts/{id}/return")]
 pub async fn return_(
     state: web::Data<AppState>,
     user: TokenHolder,
@@ -427,12 +435,13 @@ pub async fn return_(
     perform(&state, &user, *id, command).await
 }
 
-#[utoipa::path(post, path = "/api/v1/drafts/{id}/withdraw", operation_id = "withdraw_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "withdraw_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = Option<WithdrawRequest>, description = "The author, from draft, in_review, returned or publishable: `withdrawn` (撤稿), final. The body may be empty.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),
         ActionErrors,
     ))]
+#[post("/drafts/{id}/withdraw")]
 pub async fn withdraw(
     state: web::Data<AppState>,
     user: TokenHolder,
@@ -443,12 +452,13 @@ pub async fn withdraw(
     perform(&state, &user, *id, Command::Withdraw { reason }).await
 }
 
-#[utoipa::path(post, path = "/api/v1/drafts/{id}/publish", operation_id = "publish_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "publish_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = PublishRequest, description = "A `publisher` whose grant covers the channel, naming the approved content_hash: `published`.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
         ActionErrors,
     ))]
+#[post("/drafts/{id}/publish")]
 pub async fn publish(
     state: web::Data<AppState>,
     user: TokenHolder,
@@ -463,12 +473,13 @@ pub async fn publish(
     perform(&state, &user, *id, command).await
 }
 
-#[utoipa::path(post, path = "/api/v1/drafts/{id}/retract", operation_id = "retract_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "retract_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = RetractRequest, description = "A `publisher` whose grant covers the channel: `retracted` (撤回), final, with a reason.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),
         ActionErrors,
     ))]
+#[post("/drafts/{id}/retract")]
 pub async fn retract(
     state: web::Data<AppState>,
     user: TokenHolder,

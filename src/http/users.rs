@@ -1,6 +1,7 @@
 //! /users and /users/{id}/grants (admin only).
 
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, patch, post};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -86,13 +87,14 @@ pub struct CreateUserRequest {
     pub department_id: Option<Uuid>,
 }
 
-#[utoipa::path(post, path = "/api/v1/users", operation_id = "create_user", tag = "users", security(("bearer" = [])), request_body = CreateUserRequest,
+#[utoipa::path(operation_id = "create_user", tag = "users", security(("bearer" = [])), request_body = CreateUserRequest,
     description = "Requires `admin`.",
     responses(
         (status = 201, body = UserView),
         CreateUniqueErrors,
         (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
     ))]
+#[post("/users")]
 pub async fn create(
     state: web::Data<AppState>,
     admin: AuthUser,
@@ -121,12 +123,13 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/users", operation_id = "list_users", tag = "users", security(("bearer" = [])), params(ListQuery),
+#[utoipa::path(operation_id = "list_users", tag = "users", security(("bearer" = [])), params(ListQuery),
     description = "Requires `admin`. Ordered by creation.",
     responses(
         (status = 200, body = Page<UserView>),
         AdminListErrors,
     ))]
+#[get("/users")]
 pub async fn list(
     state: web::Data<AppState>,
     admin: AuthUser,
@@ -144,12 +147,13 @@ pub async fn list(
     )))
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}", operation_id = "get_user", tag = "users", security(("bearer" = [])),
+#[utoipa::path(operation_id = "get_user", tag = "users", security(("bearer" = [])),
     params(("id" = Uuid, Path)), description = "Requires `admin`.",
     responses(
         (status = 200, body = UserView),
         AdminFindErrors,
     ))]
+#[get("/users/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     admin: AuthUser,
@@ -178,12 +182,13 @@ pub struct UpdateUserRequest {
     pub disabled: Option<bool>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+#[utoipa::path(tag = "users", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = UpdateUserRequest, description = "Requires `admin`.",
     responses(
         (status = 200, body = UserView),
         UpdateErrors,
     ))]
+#[patch("/users/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     admin: AuthUser,
@@ -213,13 +218,14 @@ pub struct ResetPasswordRequest {
     pub new_password: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", security(("bearer" = [])),
+#[utoipa::path(tag = "users", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = ResetPasswordRequest,
     description = "Requires `admin`. Revokes all of the user's sessions.",
     responses(
         (status = 204, description = "Reset"),
         UpdateErrors,
     ))]
+#[post("/users/{id}/password")]
 pub async fn reset_password(
     state: web::Data<AppState>,
     admin: AuthUser,
@@ -231,12 +237,13 @@ pub async fn reset_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}/grants", tag = "users", security(("bearer" = [])),
+#[utoipa::path(tag = "users", security(("bearer" = [])),
     params(("id" = Uuid, Path)), description = "Requires `admin`.",
     responses(
         (status = 200, body = Vec<GrantView>),
         AdminFindErrors,
     ))]
+#[get("/users/{id}/grants")]
 pub async fn list_grants(
     state: web::Data<AppState>,
     admin: AuthUser,
@@ -257,7 +264,7 @@ pub struct CreateGrantRequest {
     pub department_id: Option<Uuid>,
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{id}/grants", tag = "users", security(("bearer" = [])),
+#[utoipa::path(tag = "users", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = CreateGrantRequest,
     description = "Requires `admin`. A user may not hold both `admin` and `auditor` (403 separation_of_duties).",
     responses(
@@ -266,6 +273,7 @@ pub struct CreateGrantRequest {
         (status = 409, description = "The user already holds this grant", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown role, channel or department", body = Problem, content_type = "application/problem+json"),
     ))]
+#[post("/users/{id}/grants")]
 pub async fn create_grant(
     state: web::Data<AppState>,
     admin: AuthUser,
@@ -288,12 +296,13 @@ pub async fn create_grant(
     Ok(HttpResponse::Created().json(GrantView::from(row)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/users/{id}/grants/{grant_id}", tag = "users", security(("bearer" = [])),
+#[utoipa::path(tag = "users", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("grant_id" = Uuid, Path)), description = "Requires `admin`.",
     responses(
         (status = 204, description = "Revoked"),
         AdminFindErrors,
     ))]
+#[delete("/users/{id}/grants/{grant_id}")]
 pub async fn delete_grant(
     state: web::Data<AppState>,
     admin: AuthUser,
