@@ -7,7 +7,6 @@ pub mod audit_lookup;
 pub mod auth;
 pub mod catalog;
 pub mod chain_nudge;
-pub mod draft_reads;
 pub mod drafts;
 pub mod error;
 pub mod extractors;
@@ -59,23 +58,23 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(catalog::create_channel)
                 .service(catalog::get_workflow)
                 .service(catalog::put_workflow)
-                .service(drafts::list)
-                .service(drafts::create)
-                .service(drafts::get)
-                .service(drafts::edit)
-                .service(drafts::submit)
-                .service(drafts::approve)
-                .service(drafts::return_)
-                .service(drafts::withdraw)
-                .service(drafts::publish)
-                .service(drafts::retract)
-                .service(draft_reads::revisions)
-                .service(draft_reads::revision)
-                .service(draft_reads::diff)
-                .service(draft_reads::comments)
-                .service(draft_reads::add_comment)
-                .service(draft_reads::trail)
-                .service(draft_reads::tasks),
+                .service(drafts::read::list)
+                .service(drafts::create::create)
+                .service(drafts::read::get)
+                .service(drafts::edit::edit)
+                .service(drafts::actions::submit)
+                .service(drafts::actions::approve)
+                .service(drafts::actions::return_)
+                .service(drafts::actions::withdraw)
+                .service(drafts::actions::publish)
+                .service(drafts::actions::retract)
+                .service(drafts::revisions::revisions)
+                .service(drafts::revisions::revision)
+                .service(drafts::revisions::diff)
+                .service(drafts::comments::comments)
+                .service(drafts::comments::add_comment)
+                .service(drafts::trail::trail)
+                .service(drafts::read::tasks),
         );
 }
 

@@ -8,7 +8,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 use crate::drafts::views;
-use crate::http::{draft_reads, error, pagination, users};
+use crate::http::drafts::revisions::RevisionSummary;
+use crate::http::{error, pagination, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,7 +21,7 @@ use crate::http::{draft_reads, error, pagination, users};
     ),
     components(schemas(
         error::Problem, error::FieldProblem, pagination::Page<users::UserView>,
-        pagination::Page<views::DraftSummary>, pagination::Page<draft_reads::RevisionSummary>,
+        pagination::Page<views::DraftSummary>, pagination::Page<RevisionSummary>,
         pagination::Page<views::CommentView>,
     )),
     modifiers(&BearerAuth),
