@@ -11,6 +11,7 @@ pub mod drafts;
 pub mod error;
 pub mod extractors;
 pub mod fallback;
+pub mod grants;
 pub mod health;
 pub mod json;
 pub mod openapi;
@@ -49,9 +50,9 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(users::get)
                 .service(users::update)
                 .service(users::reset_password)
-                .service(users::list_grants)
-                .service(users::create_grant)
-                .service(users::delete_grant)
+                .service(grants::list_grants)
+                .service(grants::create_grant)
+                .service(grants::delete_grant)
                 .service(catalog::list_departments)
                 .service(catalog::create_department)
                 .service(catalog::list_channels)
