@@ -197,12 +197,12 @@ pub fn build_server(
 ) -> std::io::Result<Server> {
     let server = HttpServer::new(move || {
         // Runs once on each worker's thread.
-        App::new()
-            .app_data(web::Data::new(state.for_worker(workers)))
-            .wrap(from_fn(chain_nudge::middleware))
-            .wrap(from_fn(request_id::middleware))
-            .configure(http::routes)
-            .default_service(web::to(http::not_found))
+        http::build(
+            App::new()
+                .app_data(web::Data::new(state.for_worker(workers)))
+                .wrap(from_fn(chain_nudge::middleware))
+                .wrap(from_fn(request_id::middleware)),
+        )
     })
     .workers(workers)
     // Longer than the reverse proxies' usual idle timeout (nginx and most

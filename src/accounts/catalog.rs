@@ -158,6 +158,32 @@ pub async fn set_workflow(
     .await
 }
 
+// Reads of the catalog.
+
+/// Every department (admin only).
+pub async fn departments(
+    state: &AppState,
+    admin: &AuthUser,
+) -> Result<Vec<DepartmentRow>, ApiError> {
+    admin.require(crate::domain::vocabulary::Role::Admin)?;
+    let mut conn = connect(&state.pool).await?;
+    Ok(users::departments_all(&mut conn).await?)
+}
+
+/// Every channel.
+pub async fn channels(state: &AppState) -> Result<Vec<ChannelRow>, ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    Ok(channels::all(&mut conn).await?)
+}
+
+/// The current workflow of a channel; 404 if there is no such channel.
+pub async fn workflow(state: &AppState, code: &str) -> Result<WorkflowRow, ApiError> {
+    let conn = connect(&state.pool).await?;
+    channels::current_workflow(&conn, code)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,9 +5,10 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::db::audit_log::{NewEvent, append};
-use crate::db::users::{self, NewUser, UserChanges, UserRow};
+use crate::db::users::{self, DepartmentRow, GrantRow, NewUser, UserChanges, UserRow};
 use crate::db::{connect, sessions};
 use crate::domain::password::check_password;
+use crate::domain::vocabulary::Role;
 use crate::error::{ApiError, FieldProblem, unique_as_conflict};
 use crate::state::AppState;
 
@@ -181,4 +182,56 @@ pub async fn reset_password(
         Ok(())
     })
     .await
+}
+
+// Reads for admins and for the caller's own profile.
+
+/// One user; 404 if there is none.
+pub async fn get(state: &AppState, admin: &AuthUser, id: Uuid) -> Result<UserRow, ApiError> {
+    admin.require(Role::Admin)?;
+    let mut conn = connect(&state.pool).await?;
+    users::find(&mut conn, id).await?.ok_or(ApiError::NotFound)
+}
+
+/// Up to `limit` users, oldest first.
+pub async fn page(
+    state: &AppState,
+    admin: &AuthUser,
+    after: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
+    limit: i64,
+) -> Result<Vec<UserRow>, ApiError> {
+    admin.require(Role::Admin)?;
+    let mut conn = connect(&state.pool).await?;
+    Ok(users::page(&mut conn, after, limit).await?)
+}
+
+/// The grants of a user; 404 if there is no such user.
+pub async fn grants(
+    state: &AppState,
+    admin: &AuthUser,
+    id: Uuid,
+) -> Result<Vec<GrantRow>, ApiError> {
+    admin.require(Role::Admin)?;
+    let mut conn = connect(&state.pool).await?;
+    users::find(&mut conn, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(users::grants_of(&mut conn, id).await?)
+}
+
+/// The caller's own account and department. An account deleted since the
+/// token was issued is unauthenticated, not missing.
+pub async fn me(
+    state: &AppState,
+    user: &AuthUser,
+) -> Result<(UserRow, Option<DepartmentRow>), ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    let row = users::find(&mut conn, user.user_id)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let department = match row.department_id {
+        Some(id) => users::department(&mut conn, id).await?,
+        None => None,
+    };
+    Ok((row, department))
 }

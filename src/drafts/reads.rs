@@ -4,14 +4,18 @@
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
+use crate::audit::query::{self, EventFilter, Window};
 use crate::auth::AuthUser;
 use crate::db::draft_lists::{self, DraftFilter};
-use crate::db::drafts::{self, DraftRow, RevisionRow};
+use crate::db::drafts::{self, CommentRow, DraftRow, RevisionRow};
+use crate::db::{chainer, connect};
+use crate::domain::audit_chain::AuditEvent;
 use crate::domain::vocabulary::{RiskLevel, Role, Stage, Status};
 use crate::domain::workflow::{Action, decide};
 use crate::drafts::facts::{self, Loaded};
 use crate::drafts::views::{DraftSummary, DraftView, RevisionView, SignoffView, WorkflowRef};
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// Loads a draft the caller may see; 404 otherwise, whatever the reason.
 pub async fn visible(
@@ -135,4 +139,120 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<DraftRow>, ApiError> {
     Ok(draft_lists::page(conn, user.user_id, is_auditor(user), filter, after, limit).await?)
+}
+
+// The read use-cases the handlers call: each takes one connection from the
+// pool, applies the visibility rule, and returns rows or read models for
+// the handler to render. Pages are read with one extra row so the handler
+// can tell whether a next page exists.
+
+type TimeCursor = Option<(chrono::DateTime<chrono::Utc>, Uuid)>;
+
+/// One draft as the caller may see it.
+pub async fn get(state: &AppState, user: &AuthUser, id: Uuid) -> Result<DraftView, ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    Ok(view(visible(&mut conn, user, id).await?))
+}
+
+/// Up to `limit` summaries of the drafts the caller may see, newest first.
+pub async fn page(
+    state: &AppState,
+    user: &AuthUser,
+    filter: &DraftFilter,
+    after: TimeCursor,
+    limit: i64,
+) -> Result<Vec<DraftSummary>, ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    let rows = list(&mut conn, user, filter, after, limit).await?;
+    summaries(&mut conn, rows).await
+}
+
+/// Up to `limit` summaries of drafts the caller may sign now, oldest first.
+pub async fn tasks(
+    state: &AppState,
+    user: &AuthUser,
+    after: TimeCursor,
+    limit: i64,
+) -> Result<Vec<DraftSummary>, ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    let rows = draft_lists::tasks(&mut conn, user.user_id, after, limit).await?;
+    summaries(&mut conn, rows).await
+}
+
+/// Every revision of a visible draft, oldest first.
+pub async fn revisions(
+    state: &AppState,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<Vec<RevisionRow>, ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    visible(&mut conn, user, id).await?;
+    Ok(drafts::revisions_of(&mut conn, id).await?)
+}
+
+/// Revision `n` of a visible draft; 404 if it has none.
+pub async fn revision(
+    state: &AppState,
+    user: &AuthUser,
+    id: Uuid,
+    n: i32,
+) -> Result<RevisionRow, ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    visible(&mut conn, user, id).await?;
+    drafts::revision(&conn, id, n)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Revisions `from` and `to` of a visible draft; 404 if either is missing.
+pub async fn revision_pair(
+    state: &AppState,
+    user: &AuthUser,
+    id: Uuid,
+    from: i32,
+    to: i32,
+) -> Result<(RevisionRow, RevisionRow), ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    visible(&mut conn, user, id).await?;
+    let old = drafts::revision(&conn, id, from)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let new = drafts::revision(&conn, id, to)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok((old, new))
+}
+
+/// Up to `limit` comments on a visible draft with their authors' names, oldest first.
+pub async fn comments(
+    state: &AppState,
+    user: &AuthUser,
+    id: Uuid,
+    after: TimeCursor,
+    limit: i64,
+) -> Result<Vec<(CommentRow, String)>, ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    visible(&mut conn, user, id).await?;
+    Ok(drafts::comments_of(&mut conn, id, after, limit).await?)
+}
+
+/// The most events an approval sheet shows; `/audit/events?draft_id=` pages through more.
+const TRAIL_EVENTS: i64 = 10_000;
+
+/// A visible draft with every committed audit event of it, in chain order.
+pub async fn trail(
+    state: &AppState,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<(Loaded, Vec<AuditEvent>), ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    let loaded = visible(&mut conn, user, id).await?;
+    let filter = EventFilter {
+        draft_id: Some(id),
+        ..EventFilter::default()
+    };
+    // The sheet shows every committed event of the draft, linked or not yet.
+    chainer::chain_committed(&mut conn).await?;
+    let events = query::page(&mut conn, &filter, Window::default(), TRAIL_EVENTS).await?;
+    Ok((loaded, events))
 }

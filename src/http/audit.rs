@@ -1,6 +1,7 @@
 //! /audit/* (auditor only): the trail, its export, its verification, and
 //! lookup of published text. Every call is itself recorded.
 
+use actix_web::get;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -8,25 +9,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::audit::export::{self, ExportFormat};
+use crate::audit::export::{self as exports, ExportFormat};
 use crate::audit::query::{self, EventFilter};
-use crate::audit::verify;
+use crate::audit::verify as verification;
 use crate::auth::AuthUser;
 use crate::domain::audit_chain::{AuditEvent, Verification};
 use crate::domain::vocabulary::Role;
 use crate::http::error::{ApiError, Problem};
 use crate::http::pagination;
+use crate::http::problems::{AdminErrors, AdminListErrors};
 use crate::state::AppState;
-
-/// The /audit/* routes, inside the /api/v1 scope.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    use crate::http::audit_lookup;
-    use crate::http::resource;
-    cfg.service(resource("/audit/events", "GET").route(web::get().to(events)))
-        .service(resource("/audit/export", "GET").route(web::get().to(export)))
-        .service(resource("/audit/verify", "GET").route(web::get().to(verify)))
-        .service(resource("/audit/lookup", "POST").route(web::post().to(audit_lookup::lookup)));
-}
 
 /// A page of events and the cursor for the next one (null on the last page).
 #[derive(Serialize, ToSchema)]
@@ -92,16 +84,15 @@ impl EventsQuery {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/events", operation_id = "audit_events", tag = "audit", security(("bearer" = [])), params(EventsQuery),
+#[utoipa::path(operation_id = "audit_events", tag = "audit", security(("bearer" = [])), params(EventsQuery),
     description = "Requires `auditor`. Events in chain order (by `seq`). The call is itself recorded \
         as an `audit_events_read` event before the page is read.",
     responses(
         (status = 200, body = EventPage),
+        AdminListErrors,
         (status = 400, description = "Bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
+#[get("/audit/events")]
 pub async fn events(
     state: web::Data<AppState>,
     auditor: AuthUser,
@@ -135,7 +126,7 @@ pub struct ExportQuery {
     pub until: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/export", operation_id = "audit_export", tag = "audit", security(("bearer" = [])), params(ExportQuery),
+#[utoipa::path(operation_id = "audit_export", tag = "audit", security(("bearer" = [])), params(ExportQuery),
     description = "Requires `auditor`. Streams every matching event up to and including this export's \
         own `audit_exported` event, oldest first. NDJSON: one event per line in its canonical (JCS) form, \
         so `hash` can be recomputed offline. CSV: a header row, then one RFC 4180 record per event; \
@@ -146,11 +137,10 @@ pub struct ExportQuery {
             (String = "application/x-ndjson"),
             (String = "text/csv"),
         )),
+        AdminListErrors,
         (status = 400, description = "Bad format or time", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
+#[get("/audit/export")]
 pub async fn export(
     state: web::Data<AppState>,
     auditor: AuthUser,
@@ -164,28 +154,27 @@ pub async fn export(
         until: instant("until", query.until.as_deref())?,
         ..EventFilter::default()
     };
-    let started = export::start(&state, &auditor, format, filter).await?;
+    let started = exports::start(&state, &auditor, format, filter).await?;
     let disposition = format!("attachment; filename=\"{}\"", started.filename());
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
         .insert_header((header::CONTENT_DISPOSITION, disposition))
-        .streaming(export::stream(state.pool.clone(), started)))
+        .streaming(exports::stream(state.pool.clone(), started)))
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/verify", operation_id = "audit_verify", tag = "audit", security(("bearer" = [])),
+#[utoipa::path(operation_id = "audit_verify", tag = "audit", security(("bearer" = [])),
     description = "Requires `auditor`. Links every committed event still queued, then recomputes \
         every hash of the chain from the database in one consistent snapshot, checks its end against the head row, then records the check and its outcome as an \
         `audit_verified` event.",
     responses(
         (status = 200, body = Verification),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
     ))]
+#[get("/audit/verify")]
 pub async fn verify(
     state: web::Data<AppState>,
     auditor: AuthUser,
 ) -> Result<web::Json<Verification>, ApiError> {
     auditor.require(Role::Auditor)?;
-    Ok(web::Json(verify::verify(&state, &auditor).await?))
+    Ok(web::Json(verification::verify(&state, &auditor).await?))
 }

@@ -1,12 +1,13 @@
 //! POST /audit/lookup (auditor only): which drafts carry this text, and was
 //! it the text that was approved and published?
 
+use actix_web::post;
 use actix_web::web;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::audit::lookup::{self, Lookup, LookupBy, Match};
+use crate::audit::lookup::{self as lookups, Lookup, LookupBy, Match};
 use crate::auth::AuthUser;
 use crate::domain::audit_chain::AuditEvent;
 use crate::domain::content::Content;
@@ -16,6 +17,7 @@ use crate::drafts::views::SignoffView;
 use crate::http::error::{ApiError, FieldProblem, Problem};
 use crate::http::json::ApiJson;
 use crate::http::pagination;
+use crate::http::problems::CreateErrors;
 use crate::state::AppState;
 
 /// Either `{content_hash}` or `{channel, title, summary?, body, format}`:
@@ -176,20 +178,17 @@ impl From<Lookup> for LookupView {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/audit/lookup", operation_id = "audit_lookup", tag = "audit", security(("bearer" = [])), request_body = LookupRequest,
+#[utoipa::path(operation_id = "audit_lookup", tag = "audit", security(("bearer" = [])), request_body = LookupRequest,
     description = "Requires `auditor`. \"Is this text, seen live, the text that was approved?\" Every revision \
         with the content_hash, its draft's status, the revision's sign-offs and the draft's events. \
         Recorded as an `audit_lookup` event (the hash and the number of matches, never the text).",
     responses(
         (status = 200, body = LookupView),
+        CreateErrors,
         (status = 400, description = "Neither or both shapes, or bad JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A malformed hash, or content no revision could have", body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
+#[post("/audit/lookup")]
 pub async fn lookup(
     state: web::Data<AppState>,
     auditor: AuthUser,
@@ -197,6 +196,6 @@ pub async fn lookup(
 ) -> Result<web::Json<LookupView>, ApiError> {
     auditor.require(Role::Auditor)?;
     let by = body.0.parse()?;
-    let found = lookup::lookup(&state, &auditor, &by).await?;
+    let found = lookups::lookup(&state, &auditor, &by).await?;
     Ok(web::Json(found.into()))
 }

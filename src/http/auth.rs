@@ -1,15 +1,17 @@
 //! /auth/* and /me: logging in and out, refreshing, one's own account.
 
 use actix_web::{HttpResponse, web};
+use actix_web::{get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::accounts::users as accounts;
 use crate::auth::AuthUser;
 use crate::auth::sessions::{self, TokenPair};
-use crate::db::{connect, users};
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ApiJson;
+use crate::http::problems::{AuthErrors, JsonErrors};
 use crate::http::request_id::RequestMeta;
 use crate::http::users::{GrantView, UserView};
 use crate::state::AppState;
@@ -23,18 +25,16 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenPair),
+        JsonErrors,
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Unknown user or wrong password (one answer for both)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Throttled; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
+#[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
     meta: RequestMeta,
@@ -52,16 +52,13 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+#[utoipa::path(tag = "auth", request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new pair; the old refresh token is spent", body = TokenPair),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
+        JsonErrors,
         (status = 401, description = "Unknown, expired or spent refresh token (a spent one revokes its session)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
+#[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
     meta: RequestMeta,
@@ -72,12 +69,12 @@ pub async fn refresh(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(tag = "auth", security(("bearer" = [])),
     responses(
         (status = 204, description = "The session's access and refresh tokens stop working at once"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
     ))]
+#[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     sessions::logout(&state, &user).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -100,30 +97,21 @@ pub struct MeView {
     pub grants: Vec<GrantView>,
 }
 
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller, with department and grants", body = MeView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
     ))]
+#[get("/me")]
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<web::Json<MeView>, ApiError> {
-    let mut conn = connect(&state.pool).await?;
-    let row = users::find(&mut conn, user.user_id)
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
-    let department = match row.department_id {
-        Some(id) => users::department(&mut conn, id)
-            .await?
-            .map(|d| DepartmentRef {
-                id: d.id,
-                code: d.code,
-                name: d.name,
-            }),
-        None => None,
-    };
+    let (row, department) = accounts::me(&state, &user).await?;
     Ok(web::Json(MeView {
         user: UserView::from(row),
-        department,
+        department: department.map(|d| DepartmentRef {
+            id: d.id,
+            code: d.code,
+            name: d.name,
+        }),
         grants: user.grants.into_iter().map(GrantView::from).collect(),
     }))
 }
@@ -141,16 +129,13 @@ pub struct ChangePasswordRequest {
     pub new_password: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", security(("bearer" = [])), request_body = ChangePasswordRequest,
+#[utoipa::path(tag = "auth", security(("bearer" = [])), request_body = ChangePasswordRequest,
     responses(
         (status = 204, description = "Changed; the caller's other sessions are revoked"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        JsonErrors,
         (status = 422, description = "Current password wrong, or new one breaks the rules", body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
+#[post("/me/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -1,6 +1,7 @@
 //! /departments and /channels with their workflows.
 
 use actix_web::{HttpResponse, web};
+use actix_web::{get, post, put};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -8,12 +9,12 @@ use uuid::Uuid;
 
 use crate::accounts::catalog;
 use crate::auth::AuthUser;
-use crate::db::channels::{self, ChannelRow, WorkflowRow};
-use crate::db::connect;
-use crate::db::users::{self, DepartmentRow};
+use crate::db::channels::{ChannelRow, WorkflowRow};
+use crate::db::users::DepartmentRow;
 use crate::domain::vocabulary::{Role, Stage};
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ApiJson;
+use crate::http::problems::{AdminErrors, AuthErrors, CreateUniqueErrors, FindErrors, WriteErrors};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -48,42 +49,29 @@ pub struct CodeAndName {
     pub name: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/departments", tag = "catalog", security(("bearer" = [])),
+#[utoipa::path(tag = "catalog", security(("bearer" = [])),
     description = "Requires `admin`.",
     responses(
         (status = 200, body = Vec<DepartmentView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
     ))]
+#[get("/departments")]
 pub async fn list_departments(
     state: web::Data<AppState>,
     admin: AuthUser,
 ) -> Result<web::Json<Vec<DepartmentView>>, ApiError> {
-    admin.require(Role::Admin)?;
-    let mut conn = connect(&state.pool).await?;
-    Ok(web::Json(
-        users::departments_all(&mut conn)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let rows = catalog::departments(&state, &admin).await?;
+    Ok(web::Json(rows.into_iter().map(Into::into).collect()))
 }
 
-#[utoipa::path(post, path = "/api/v1/departments", tag = "catalog", security(("bearer" = [])), request_body = CodeAndName,
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), request_body = CodeAndName,
     description = "Requires `admin`.",
     responses(
         (status = 201, body = DepartmentView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        CreateUniqueErrors,
         (status = 409, description = "Code taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
+#[post("/departments")]
 pub async fn create_department(
     state: web::Data<AppState>,
     admin: AuthUser,
@@ -111,40 +99,29 @@ impl From<ChannelRow> for ChannelView {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/channels", tag = "catalog", security(("bearer" = [])),
+#[utoipa::path(tag = "catalog", security(("bearer" = [])),
     description = "Any signed-in user.",
     responses(
         (status = 200, body = Vec<ChannelView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
     ))]
+#[get("/channels")]
 pub async fn list_channels(
     state: web::Data<AppState>,
     _user: AuthUser,
 ) -> Result<web::Json<Vec<ChannelView>>, ApiError> {
-    let mut conn = connect(&state.pool).await?;
-    Ok(web::Json(
-        channels::all(&mut conn)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let rows = catalog::channels(&state).await?;
+    Ok(web::Json(rows.into_iter().map(Into::into).collect()))
 }
 
-#[utoipa::path(post, path = "/api/v1/channels", tag = "catalog", security(("bearer" = [])), request_body = CodeAndName,
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), request_body = CodeAndName,
     description = "Requires `admin`. The new channel starts with the default workflow as version 1.",
     responses(
         (status = 201, body = ChannelView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        CreateUniqueErrors,
         (status = 409, description = "Code taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
+#[post("/channels")]
 pub async fn create_channel(
     state: web::Data<AppState>,
     admin: AuthUser,
@@ -178,24 +155,19 @@ impl From<WorkflowRow> for WorkflowView {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/channels/{code}/workflow", tag = "catalog", security(("bearer" = [])),
+#[utoipa::path(tag = "catalog", security(("bearer" = [])),
     params(("code" = String, Path)), description = "Any signed-in user. The current version.",
     responses(
         (status = 200, body = WorkflowView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        FindErrors,
     ))]
+#[get("/channels/{code}/workflow")]
 pub async fn get_workflow(
     state: web::Data<AppState>,
     _user: AuthUser,
     code: web::Path<String>,
 ) -> Result<web::Json<WorkflowView>, ApiError> {
-    let conn = connect(&state.pool).await?;
-    let row = channels::current_workflow(&conn, &code)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    Ok(web::Json(row.into()))
+    Ok(web::Json(catalog::workflow(&state, &code).await?.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -206,21 +178,15 @@ pub struct WorkflowRequest {
     pub stages: Vec<String>,
 }
 
-#[utoipa::path(put, path = "/api/v1/channels/{code}/workflow", tag = "catalog", security(("bearer" = [])),
+#[utoipa::path(tag = "catalog", security(("bearer" = [])),
     params(("code" = String, Path)), request_body = WorkflowRequest,
     description = "Requires `admin`. Writes a new version; drafts already submitted keep theirs.",
     responses(
         (status = 200, body = WorkflowView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        WriteErrors,
         (status = 422, description = "Not a permutation of the six stages", body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
+#[put("/channels/{code}/workflow")]
 pub async fn put_workflow(
     state: web::Data<AppState>,
     admin: AuthUser,

@@ -1,11 +1,15 @@
-//! The OpenAPI document: every endpoint, its schemas and its errors.
+//! The OpenAPI document: its info, tags, security scheme and the schemas no
+//! operation names. The operations come from the route table (`http::api`).
 
+use std::sync::OnceLock;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+
 use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
 
 use crate::drafts::views;
-use crate::http::{audit, audit_lookup};
-use crate::http::{auth, catalog, draft_reads, drafts, error, health, pagination, users};
+use crate::http::drafts::revisions::RevisionSummary;
+use crate::http::{error, pagination, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,22 +19,9 @@ use crate::http::{auth, catalog, draft_reads, drafts, error, health, pagination,
             Errors are RFC 9457 problem+json with a stable `code`.",
         version = env!("CARGO_PKG_VERSION"),
     ),
-    paths(
-        health::healthz, health::readyz,
-        audit::events, audit::export, audit::verify, audit_lookup::lookup,
-        auth::login, auth::refresh, auth::logout, auth::me, auth::change_password,
-        users::create, users::list, users::get, users::update, users::reset_password,
-        users::list_grants, users::create_grant, users::delete_grant,
-        catalog::list_departments, catalog::create_department,
-        catalog::list_channels, catalog::create_channel, catalog::get_workflow, catalog::put_workflow,
-        drafts::create, drafts::list, drafts::get, drafts::edit,
-        drafts::submit, drafts::approve, drafts::return_, drafts::withdraw, drafts::publish, drafts::retract,
-        draft_reads::revisions, draft_reads::revision, draft_reads::diff,
-        draft_reads::comments, draft_reads::add_comment, draft_reads::tasks, draft_reads::trail,
-    ),
     components(schemas(
         error::Problem, error::FieldProblem, pagination::Page<users::UserView>,
-        pagination::Page<views::DraftSummary>, pagination::Page<draft_reads::RevisionSummary>,
+        pagination::Page<views::DraftSummary>, pagination::Page<RevisionSummary>,
         pagination::Page<views::CommentView>,
     )),
     modifiers(&BearerAuth),
@@ -56,9 +47,23 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The whole document: `ApiDoc` with every operation of `http::api`.
+/// Built once, from a route table that is never served.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let (_, document) = actix_web::App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .configure(crate::http::api)
+            .split_for_parts();
+        document
+    })
+}
+
 /// The document as checked in under `openapi/openapi.json`.
 pub fn document_json() -> Result<String, serde_json::Error> {
-    let mut text = ApiDoc::openapi().to_pretty_json()?;
+    let mut text = document().to_pretty_json()?;
     text.push('\n');
     Ok(text)
 }

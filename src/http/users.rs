@@ -1,20 +1,20 @@
-//! /users and /users/{id}/grants (admin only).
+//! /users (admin only); the view of a grant, which /me shows too.
 
 use actix_web::{HttpResponse, web};
+use actix_web::{get, patch, post};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::accounts::grants::{self, GrantInput};
 use crate::accounts::users::{self as accounts, CreateUser};
 use crate::auth::AuthUser;
-use crate::db::connect;
-use crate::db::users::{self, GrantRow, UserChanges, UserRow};
+use crate::db::users::{GrantRow, UserChanges, UserRow};
 use crate::domain::vocabulary::Role;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ApiJson;
 use crate::http::pagination::{self, Page};
+use crate::http::problems::{AdminFindErrors, AdminListErrors, CreateUniqueErrors, UpdateErrors};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -84,19 +84,14 @@ pub struct CreateUserRequest {
     pub department_id: Option<Uuid>,
 }
 
-#[utoipa::path(post, path = "/api/v1/users", operation_id = "create_user", tag = "users", security(("bearer" = [])), request_body = CreateUserRequest,
+#[utoipa::path(operation_id = "create_user", tag = "users", security(("bearer" = [])), request_body = CreateUserRequest,
     description = "Requires `admin`.",
     responses(
         (status = 201, body = UserView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        CreateUniqueErrors,
         (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
+#[post("/users")]
 pub async fn create(
     state: web::Data<AppState>,
     admin: AuthUser,
@@ -125,15 +120,13 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/users", operation_id = "list_users", tag = "users", security(("bearer" = [])), params(ListQuery),
+#[utoipa::path(operation_id = "list_users", tag = "users", security(("bearer" = [])), params(ListQuery),
     description = "Requires `admin`. Ordered by creation.",
     responses(
         (status = 200, body = Page<UserView>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        AdminListErrors,
     ))]
+#[get("/users")]
 pub async fn list(
     state: web::Data<AppState>,
     admin: AuthUser,
@@ -142,8 +135,7 @@ pub async fn list(
     admin.require(Role::Admin)?;
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_time_cursor(query.cursor.as_deref())?;
-    let mut conn = connect(&state.pool).await?;
-    let rows = users::page(&mut conn, after, limit + 1).await?;
+    let rows = accounts::page(&state, &admin, after, limit + 1).await?;
     Ok(web::Json(pagination::page_of(
         rows,
         limit,
@@ -152,26 +144,19 @@ pub async fn list(
     )))
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}", operation_id = "get_user", tag = "users", security(("bearer" = [])),
+#[utoipa::path(operation_id = "get_user", tag = "users", security(("bearer" = [])),
     params(("id" = Uuid, Path)), description = "Requires `admin`.",
     responses(
         (status = 200, body = UserView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        AdminFindErrors,
     ))]
+#[get("/users/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     admin: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<UserView>, ApiError> {
-    admin.require(Role::Admin)?;
-    let mut conn = connect(&state.pool).await?;
-    let row = users::find(&mut conn, *id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    Ok(web::Json(row.into()))
+    Ok(web::Json(accounts::get(&state, &admin, *id).await?.into()))
 }
 
 /// Distinguishes a field that is absent from one that is null.
@@ -194,19 +179,13 @@ pub struct UpdateUserRequest {
     pub disabled: Option<bool>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+#[utoipa::path(tag = "users", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = UpdateUserRequest, description = "Requires `admin`.",
     responses(
         (status = 200, body = UserView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        UpdateErrors,
     ))]
+#[patch("/users/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     admin: AuthUser,
@@ -236,20 +215,14 @@ pub struct ResetPasswordRequest {
     pub new_password: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", security(("bearer" = [])),
+#[utoipa::path(tag = "users", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = ResetPasswordRequest,
     description = "Requires `admin`. Revokes all of the user's sessions.",
     responses(
         (status = 204, description = "Reset"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        UpdateErrors,
     ))]
+#[post("/users/{id}/password")]
 pub async fn reset_password(
     state: web::Data<AppState>,
     admin: AuthUser,
@@ -258,96 +231,5 @@ pub async fn reset_password(
 ) -> Result<HttpResponse, ApiError> {
     admin.require(Role::Admin)?;
     accounts::reset_password(&state, &admin, *id, body.0.new_password).await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-#[utoipa::path(get, path = "/api/v1/users/{id}/grants", tag = "users", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), description = "Requires `admin`.",
-    responses(
-        (status = 200, body = Vec<GrantView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn list_grants(
-    state: web::Data<AppState>,
-    admin: AuthUser,
-    id: web::Path<Uuid>,
-) -> Result<web::Json<Vec<GrantView>>, ApiError> {
-    admin.require(Role::Admin)?;
-    let mut conn = connect(&state.pool).await?;
-    users::find(&mut conn, *id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let rows = users::grants_of(&mut conn, *id).await?;
-    Ok(web::Json(rows.into_iter().map(GrantView::from).collect()))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateGrantRequest {
-    /// One of the ten roles.
-    #[schema(value_type = Role, example = "review_2")]
-    pub role: String,
-    #[schema(example = "portal", pattern = "^[a-z0-9_-]{1,32}$")]
-    pub channel: Option<String>,
-    pub department_id: Option<Uuid>,
-}
-
-#[utoipa::path(post, path = "/api/v1/users/{id}/grants", tag = "users", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = CreateGrantRequest,
-    description = "Requires `admin`. A user may not hold both `admin` and `auditor` (403 separation_of_duties).",
-    responses(
-        (status = 201, body = GrantView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The user already holds this grant", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown role, channel or department", body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn create_grant(
-    state: web::Data<AppState>,
-    admin: AuthUser,
-    id: web::Path<Uuid>,
-    body: ApiJson<CreateGrantRequest>,
-) -> Result<HttpResponse, ApiError> {
-    admin.require(Role::Admin)?;
-    let b = body.0;
-    let row = grants::grant(
-        &state,
-        &admin,
-        *id,
-        GrantInput {
-            role: b.role,
-            channel: b.channel,
-            department_id: b.department_id,
-        },
-    )
-    .await?;
-    Ok(HttpResponse::Created().json(GrantView::from(row)))
-}
-
-#[utoipa::path(delete, path = "/api/v1/users/{id}/grants/{grant_id}", tag = "users", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("grant_id" = Uuid, Path)), description = "Requires `admin`.",
-    responses(
-        (status = 204, description = "Revoked"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn delete_grant(
-    state: web::Data<AppState>,
-    admin: AuthUser,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
-    admin.require(Role::Admin)?;
-    let (user_id, grant_id) = path.into_inner();
-    grants::revoke(&state, &admin, user_id, grant_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
