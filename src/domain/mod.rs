@@ -5,6 +5,7 @@ pub mod audit_chain;
 pub mod content;
 pub mod content_hash;
 pub mod diff;
+pub mod draft_facts;
 pub mod password;
 pub mod username;
 pub mod vocabulary;

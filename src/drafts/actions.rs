@@ -3,12 +3,11 @@
 
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::{AuthUser, TokenHolder};
 use crate::db::audit_log::{NewEvent, append};
-use crate::db::drafts::{self, CommentRow, DraftState, NewDraft, RevisionRow, SignoffRow};
+use crate::db::drafts::{self, DraftState, NewDraft, RevisionRow, SignoffRow};
 use crate::db::{channels, connect, users};
 use crate::domain::content::{Content, Remark};
 use crate::domain::content_hash::ContentHash;
@@ -376,26 +375,4 @@ fn signoff(
         checks: checks.to_vec(),
         signed_at: Utc::now(),
     }
-}
-
-pub async fn comment(
-    state: &AppState,
-    user: &AuthUser,
-    id: Uuid,
-    body: Remark,
-) -> Result<CommentRow, ApiError> {
-    let mut conn = connect(&state.pool).await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let (loaded, actor) = facts::load(conn, id, user.user_id, false).await?;
-        decide(&loaded.facts, &actor, &Action::Comment)?;
-        let row = drafts::insert_comment(conn, id, user.user_id, body.as_str()).await?;
-        let event = NewEvent::new("comment_added", &user.origin)
-            .by(user.user_id, &user.username)
-            .on_draft(id, loaded.row.revision, &loaded.revision.content_hash)
-            .with("comment_id", row.id.to_string())
-            .with("body", json!(body.as_str()));
-        append(conn, event).await?;
-        Ok(row)
-    })
-    .await
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::domain::content::Remark;
-use crate::drafts::actions::{self};
+use crate::drafts::comments as commenting;
 use crate::drafts::reads;
 use crate::drafts::views::CommentView;
 use crate::http::error::{ApiError, FieldProblem};
@@ -70,6 +70,6 @@ pub async fn add_comment(
 ) -> Result<HttpResponse, ApiError> {
     let text = Remark::parse("body", body.0.body)
         .map_err(|e| ApiError::Validation(vec![FieldProblem::new(e.field, e.message)]))?;
-    let row = actions::comment(&state, &user, *id, text).await?;
+    let row = commenting::comment(&state, &user, *id, text).await?;
     Ok(HttpResponse::Created().json(CommentView::new(row, user.username.clone())))
 }
