@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::DbError;
+use crate::domain::content::FieldError;
 
 /// A rule a field broke.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -24,6 +25,12 @@ impl FieldProblem {
             field: field.into(),
             message: message.into(),
         }
+    }
+}
+
+impl From<FieldError> for FieldProblem {
+    fn from(e: FieldError) -> Self {
+        FieldProblem::new(e.field, e.message)
     }
 }
 
@@ -131,6 +138,14 @@ impl ApiError {
     pub fn internal(e: impl Into<anyhow::Error>) -> ApiError {
         ApiError::Internal(e.into())
     }
+}
+
+/// Reads vocabulary text from a row: text the schema admits but this code
+/// cannot read (a corrupt row, or a database ahead of the code) is a fault
+/// to report, never replaced by a plausible default.
+pub fn stored<T>(parsed: Option<T>, column: &str, text: &str) -> Result<T, ApiError> {
+    parsed
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("{column} holds unknown value {text:?}")))
 }
 
 impl From<DbError> for ApiError {

@@ -16,7 +16,7 @@ use crate::db::audit_log::{NewEvent, Origin, append};
 use crate::db::chainer::Chainer;
 use crate::db::embedded::Cluster;
 use crate::db::users::{self, NewGrant, NewUser};
-use crate::db::{self, DbPool};
+use crate::db::{self, DbPool, locks};
 use crate::domain::password::check_password;
 use crate::domain::vocabulary::Role;
 use crate::http;
@@ -141,11 +141,7 @@ pub async fn bootstrap_admin(
     let created = conn
         .transaction::<_, anyhow::Error, _>(async |conn| {
             // Several processes may start at once on one database.
-            diesel_async::RunQueryDsl::execute(
-                diesel::sql_query("SELECT pg_advisory_xact_lock(7340033)"),
-                conn,
-            )
-            .await?;
+            locks::for_transaction(conn, locks::BOOTSTRAP).await?;
             if users::count(conn).await? > 0 {
                 return Ok(false);
             }

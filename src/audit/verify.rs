@@ -1,8 +1,8 @@
 //! Recomputing the whole chain from the database, page by page, through the
 //! one shared `ChainVerifier` (the HTTP endpoint and the CLI both use this).
 
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
 use serde_json::Map;
 
 use crate::audit::access;
@@ -10,8 +10,7 @@ use crate::audit::export::PAGE;
 use crate::audit::query::{self, EventFilter, Window};
 use crate::auth::AuthUser;
 use crate::db::chainer;
-use crate::db::schema::audit_head;
-use crate::db::{connect, reconcile};
+use crate::db::{audit_events, connect, reconcile};
 use crate::domain::audit_chain::{ChainVerifier, Verification};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -40,11 +39,7 @@ pub async fn verify_chain(conn: &mut AsyncPgConnection) -> QueryResult<Verificat
 }
 
 async fn check(conn: &mut AsyncPgConnection) -> QueryResult<Verification> {
-    let head: Option<(i64, String)> = audit_head::table
-        .select((audit_head::seq, audit_head::hash))
-        .first(conn)
-        .await
-        .optional()?;
+    let head = audit_events::head(conn).await?;
     // Each page is checked on a blocking thread while the next is read, so
     // that hashing and the database work at the same time.
     let all = EventFilter::default();

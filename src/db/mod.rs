@@ -1,11 +1,13 @@
 //! The database: pool, embedded migrations, and queries grouped by aggregate.
 
+pub mod audit_events;
 pub mod audit_log;
 pub mod chainer;
 pub mod channels;
 pub mod draft_lists;
 pub mod drafts;
 pub mod embedded;
+pub mod locks;
 pub mod reconcile;
 pub mod schema;
 pub mod sessions;
@@ -92,7 +94,8 @@ pub async fn connect(pool: &DbPool) -> Result<DbConn, DbError> {
 /// sanshen processes starting at once on one database migrate it once.
 pub async fn run_migrations(url: &str) -> Result<usize, anyhow::Error> {
     let mut conn = AsyncPgConnection::establish(url).await?;
-    diesel::sql_query("SELECT pg_advisory_lock(7340032)")
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(locks::MIGRATIONS)
         .execute(&mut conn)
         .await?;
     let applied = tokio::task::spawn_blocking(move || {

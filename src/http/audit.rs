@@ -102,13 +102,12 @@ pub async fn events(
     let filter = query.filter()?;
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_seq_cursor(query.cursor.as_deref())?;
-    let mut items = query::read(&state, &auditor, &filter, after, limit).await?;
-    let more = items.len() as i64 > limit;
-    items.truncate(usize::try_from(limit).unwrap_or(0));
-    let next_cursor = more
-        .then(|| items.last().map(|e| pagination::encode_seq_cursor(e.seq)))
-        .flatten();
-    Ok(web::Json(EventPage { items, next_cursor }))
+    let rows = query::read(&state, &auditor, &filter, after, limit).await?;
+    let page = pagination::page_of(rows, limit, |e| pagination::encode_seq_cursor(e.seq), |e| e);
+    Ok(web::Json(EventPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -112,7 +112,11 @@ pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<web::Json<
             code: d.code,
             name: d.name,
         }),
-        grants: user.grants.into_iter().map(GrantView::from).collect(),
+        grants: user
+            .grants
+            .into_iter()
+            .map(GrantView::try_from)
+            .collect::<Result<_, _>>()?,
     }))
 }
 

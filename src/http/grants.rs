@@ -29,7 +29,8 @@ pub async fn list_grants(
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Vec<GrantView>>, ApiError> {
     let rows = accounts::grants(&state, &admin, *id).await?;
-    Ok(web::Json(rows.into_iter().map(GrantView::from).collect()))
+    let grants = rows.into_iter().map(GrantView::try_from);
+    Ok(web::Json(grants.collect::<Result<_, _>>()?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -72,7 +73,7 @@ pub async fn create_grant(
         },
     )
     .await?;
-    Ok(HttpResponse::Created().json(GrantView::from(row)))
+    Ok(HttpResponse::Created().json(GrantView::try_from(row)?))
 }
 
 #[utoipa::path(tag = "users", security(("bearer" = [])),

@@ -11,6 +11,7 @@ use crate::accounts::users::{self as accounts, CreateUser};
 use crate::auth::AuthUser;
 use crate::db::users::{GrantRow, UserChanges, UserRow};
 use crate::domain::vocabulary::Role;
+use crate::error::stored;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ApiJson;
 use crate::http::pagination::{self, Page};
@@ -54,16 +55,17 @@ pub struct GrantView {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<GrantRow> for GrantView {
-    fn from(g: GrantRow) -> Self {
-        GrantView {
+impl TryFrom<GrantRow> for GrantView {
+    type Error = ApiError;
+
+    fn try_from(g: GrantRow) -> Result<Self, ApiError> {
+        Ok(GrantView {
             id: g.id,
-            // The CHECK constraint admits only the ten role names.
-            role: Role::parse(&g.role).unwrap_or(Role::Editor),
+            role: stored(Role::parse(&g.role), "grants.role", &g.role)?,
             channel: g.channel,
             department_id: g.department_id,
             created_at: g.created_at,
-        }
+        })
     }
 }
 

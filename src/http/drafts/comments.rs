@@ -11,7 +11,7 @@ use crate::domain::content::Remark;
 use crate::drafts::comments as commenting;
 use crate::drafts::reads;
 use crate::drafts::views::CommentView;
-use crate::http::error::{ApiError, FieldProblem};
+use crate::http::error::ApiError;
 use crate::http::json::ApiJson;
 use crate::http::pagination::{self, Page};
 use crate::http::problems::{ReadErrors, UpdateErrors};
@@ -68,8 +68,8 @@ pub async fn add_comment(
     id: web::Path<Uuid>,
     body: ApiJson<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let text = Remark::parse("body", body.0.body)
-        .map_err(|e| ApiError::Validation(vec![FieldProblem::new(e.field, e.message)]))?;
+    let text =
+        Remark::parse("body", body.0.body).map_err(|e| ApiError::Validation(vec![e.into()]))?;
     let row = commenting::comment(&state, &user, *id, text).await?;
     Ok(HttpResponse::Created().json(CommentView::new(row, user.username.clone())))
 }

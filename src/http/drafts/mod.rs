@@ -23,12 +23,7 @@ use crate::http::error::{ApiError, FieldProblem};
 use crate::state::AppState;
 
 fn problems(errors: Vec<FieldError>) -> ApiError {
-    ApiError::Validation(
-        errors
-            .into_iter()
-            .map(|e| FieldProblem::new(e.field, e.message))
-            .collect(),
-    )
+    ApiError::Validation(errors.into_iter().map(FieldProblem::from).collect())
 }
 
 fn remark(field: &'static str, text: String) -> Result<Remark, ApiError> {

@@ -13,6 +13,7 @@ use crate::domain::diff as line_diff;
 use crate::domain::vocabulary::Format;
 use crate::drafts::reads;
 use crate::drafts::views::RevisionView;
+use crate::error::stored;
 use crate::http::error::ApiError;
 use crate::http::pagination::{self, Page};
 use crate::http::problems::{FindErrors, ReadErrors};
@@ -47,24 +48,27 @@ pub async fn revisions(
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_seq_cursor(query.cursor.as_deref())?.unwrap_or(0);
     let rows = reads::revisions(&state, &user, *id).await?;
-    let rows: Vec<_> = rows
+    let rows = rows
         .into_iter()
         .filter(|r| i64::from(r.number) > after)
         .take(usize::try_from(limit + 1).unwrap_or(0))
-        .collect();
+        .map(|r| {
+            Ok(RevisionSummary {
+                number: r.number,
+                format: stored(Format::parse(&r.format), "revisions.format", &r.format)?,
+                title: r.title,
+                summary: r.summary,
+                content_hash: r.content_hash,
+                author_id: r.author_id,
+                created_at: r.created_at,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
     Ok(web::Json(pagination::page_of(
         rows,
         limit,
         |r| pagination::encode_seq_cursor(r.number.into()),
-        |r| RevisionSummary {
-            number: r.number,
-            format: Format::parse(&r.format).unwrap_or(Format::Text),
-            title: r.title,
-            summary: r.summary,
-            content_hash: r.content_hash,
-            author_id: r.author_id,
-            created_at: r.created_at,
-        },
+        |r| r,
     )))
 }
 
