@@ -4,6 +4,7 @@ pub mod audit_events;
 pub mod audit_log;
 pub mod chainer;
 pub mod channels;
+pub mod delegations;
 pub mod draft_lists;
 pub mod drafts;
 pub mod embedded;

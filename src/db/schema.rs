@@ -195,6 +195,21 @@ diesel::table! {
 }
 
 diesel::joinable!(users -> departments (department_id));
+diesel::table! {
+    delegations (id) {
+        id -> Uuid,
+        principal_id -> Uuid,
+        delegate_id -> Uuid,
+        stages -> Array<Text>,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        reason -> Text,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_by -> Nullable<Uuid>,
+    }
+}
+
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -203,6 +218,7 @@ diesel::joinable!(comments -> drafts (draft_id));
 diesel::joinable!(signoffs -> drafts (draft_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    delegations,
     departments,
     users,
     channels,

@@ -7,6 +7,7 @@ pub mod audit_lookup;
 pub mod auth;
 pub mod catalog;
 pub mod chain_nudge;
+pub mod delegations;
 pub mod drafts;
 pub mod error;
 pub mod extractors;
@@ -45,6 +46,9 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(auth::logout)
                 .service(auth::me)
                 .service(auth::change_password)
+                .service(delegations::create)
+                .service(delegations::list)
+                .service(delegations::revoke)
                 .service(users::list)
                 .service(users::create)
                 .service(users::get)

@@ -30,6 +30,7 @@ use crate::http::{error, pagination, users};
         (name = "users", description = "Accounts and grants (admin)"),
         (name = "catalog", description = "Departments, channels and workflows"),
         (name = "drafts", description = "Drafts (稿件) and the six-stage sign-off (三审三校)"),
+        (name = "delegations", description = "Delegation of signing (代签): given and received"),
         (name = "audit", description = "The tamper-evident trail, for auditors (auditor only; every call is recorded)"),
         (name = "operations", description = "Health and readiness"),
     )
