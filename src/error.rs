@@ -54,6 +54,9 @@ pub enum ApiError {
     StageMismatch(String),
     #[error("{0}")]
     InvalidTransition(String),
+    /// SPEC §5: during review a risk tier may be raised, never lowered.
+    #[error("{0}")]
+    RiskLowering(String),
     #[error("{0}")]
     Conflict(String),
     #[error("If-Match does not match the current content")]
@@ -90,6 +93,7 @@ impl ApiError {
             ApiError::StaleContent(_) => "stale_content",
             ApiError::StageMismatch(_) => "stage_mismatch",
             ApiError::InvalidTransition(_) => "invalid_transition",
+            ApiError::RiskLowering(_) => "risk_lowering",
             ApiError::Conflict(_) => "conflict",
             ApiError::PreconditionFailed => "precondition_failed",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
@@ -114,6 +118,7 @@ impl ApiError {
             ApiError::StaleContent(_) => "Stale content",
             ApiError::StageMismatch(_) => "Stage mismatch",
             ApiError::InvalidTransition(_) => "Invalid transition",
+            ApiError::RiskLowering(_) => "Risk tier not lowered",
             ApiError::Conflict(_) => "Conflict",
             ApiError::PreconditionFailed => "Precondition failed",
             ApiError::PayloadTooLarge(_) => "Payload too large",

@@ -7,6 +7,7 @@ use crate::db::audit_log::{NewEvent, append};
 use crate::db::channels::{self, ChannelRow, WorkflowRow};
 use crate::db::connect;
 use crate::db::users::{self, DepartmentRow};
+use crate::domain::route::{Routes, RoutesInput};
 use crate::domain::vocabulary::Stage;
 use crate::error::unique_as_conflict;
 use crate::error::{ApiError, FieldProblem};
@@ -73,17 +74,16 @@ pub async fn create_channel(
         let row = channels::insert(conn, code, name)
             .await
             .map_err(unique_as_conflict("channel code is taken"))?;
-        let stages: Vec<String> = Stage::DEFAULT_ORDER
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect();
-        channels::insert_workflow(conn, code, 1, &stages, Some(admin.user_id)).await?;
+        // SPEC §5: every channel, including one created now, starts with
+        // the seeded routes.
+        let routes = to_json(&Routes::seeded(Stage::DEFAULT_ORDER))?;
+        channels::insert_workflow(conn, code, 1, &routes, Some(admin.user_id)).await?;
         let event = NewEvent::new("channel_created", &admin.origin)
             .by(admin.user_id, &admin.username)
             .with("channel", row.code.clone())
             .with("name", row.name.clone())
             .with("workflow_version", 1)
-            .with("stages", stages);
+            .with("routes", routes);
         append(conn, event).await?;
         Ok(row)
     })
@@ -103,7 +103,7 @@ pub fn parse_stages(stages: &[String]) -> Result<[Stage; 6], ApiError> {
         }
     }
     let known: Vec<Stage> = parsed.into_iter().flatten().collect();
-    for stage in Stage::ALL {
+    for stage in Stage::SIX {
         match known.iter().filter(|s| **s == stage).count() {
             0 => problems.push(FieldProblem::new(
                 "stages",
@@ -125,14 +125,57 @@ pub fn parse_stages(stages: &[String]) -> Result<[Stage; 6], ApiError> {
     }
 }
 
+fn to_json(routes: &Routes) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(routes).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))
+}
+
+/// A workflow as sent: the routes form of SPEC §5, or part one's six
+/// stages (meaning all three routes = that chain). Exactly one of the two.
+pub fn parse_form(
+    stages: Option<&[String]>,
+    routes: Option<&RoutesInput>,
+) -> Result<Routes, ApiError> {
+    match (stages, routes) {
+        (Some(stages), None) => Ok(Routes::uniform(parse_stages(stages)?)),
+        (None, Some(routes)) => routes.validate().map_err(|problems| {
+            ApiError::Validation(
+                problems
+                    .into_iter()
+                    .map(|p| FieldProblem::new(p.field, p.message))
+                    .collect(),
+            )
+        }),
+        _ => Err(ApiError::validation(
+            "routes",
+            "send either routes or stages, exactly one",
+        )),
+    }
+}
+
+/// The current workflow of a channel with its routes parsed.
+pub struct WorkflowRead {
+    pub row: WorkflowRow,
+    pub routes: Routes,
+}
+
+fn read(row: WorkflowRow) -> Result<WorkflowRead, ApiError> {
+    let routes = row.parsed_routes().map_err(|e| {
+        ApiError::internal(anyhow::anyhow!(
+            "workflow {} v{} has unreadable routes: {e}",
+            row.channel,
+            row.version
+        ))
+    })?;
+    Ok(WorkflowRead { row, routes })
+}
+
 pub async fn set_workflow(
     state: &AppState,
     admin: &AuthUser,
     channel: &str,
-    stages: &[String],
-) -> Result<WorkflowRow, ApiError> {
-    let order = parse_stages(stages)?;
-    let names: Vec<String> = order.iter().map(|s| s.as_str().to_string()).collect();
+    routes: Routes,
+) -> Result<WorkflowRead, ApiError> {
+    let json = to_json(&routes)?;
     let mut conn = connect(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         channels::find(conn, channel)
@@ -142,7 +185,7 @@ pub async fn set_workflow(
         // that slips past loses on the primary key and is told to retry.
         let current = channels::current_workflow(conn, channel).await?;
         let version = current.as_ref().map_or(1, |w| w.version + 1);
-        let row = channels::insert_workflow(conn, channel, version, &names, Some(admin.user_id))
+        let row = channels::insert_workflow(conn, channel, version, &json, Some(admin.user_id))
             .await
             .map_err(unique_as_conflict(
                 "the workflow changed meanwhile; read it again",
@@ -151,9 +194,9 @@ pub async fn set_workflow(
             .by(admin.user_id, &admin.username)
             .with("channel", channel.to_string())
             .with("version", version)
-            .with("stages", names.clone());
+            .with("routes", json.clone());
         append(conn, event).await?;
-        Ok(row)
+        read(row)
     })
     .await
 }
@@ -177,11 +220,13 @@ pub async fn channels(state: &AppState) -> Result<Vec<ChannelRow>, ApiError> {
 }
 
 /// The current workflow of a channel; 404 if there is no such channel.
-pub async fn workflow(state: &AppState, code: &str) -> Result<WorkflowRow, ApiError> {
+pub async fn workflow(state: &AppState, code: &str) -> Result<WorkflowRead, ApiError> {
     let conn = connect(&state.pool).await?;
-    channels::current_workflow(&conn, code)
-        .await?
-        .ok_or(ApiError::NotFound)
+    read(
+        channels::current_workflow(&conn, code)
+            .await?
+            .ok_or(ApiError::NotFound)?,
+    )
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{channels, workflows};
+use crate::domain::route::Routes;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = channels)]
@@ -20,8 +21,17 @@ pub struct ChannelRow {
 pub struct WorkflowRow {
     pub channel: String,
     pub version: i32,
-    pub stages: Vec<String>,
+    /// The three routes as JSON (`domain::route::Routes`); the use-cases
+    /// parse it and treat a row that does not parse as corrupt.
+    pub routes: serde_json::Value,
     pub created_at: DateTime<Utc>,
+}
+
+impl WorkflowRow {
+    /// The stored routes; an error means a corrupt row.
+    pub fn parsed_routes(&self) -> Result<Routes, serde_json::Error> {
+        serde_json::from_value(self.routes.clone())
+    }
 }
 
 pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<ChannelRow>> {
@@ -85,14 +95,14 @@ pub async fn insert_workflow(
     conn: &mut AsyncPgConnection,
     channel: &str,
     version: i32,
-    stages: &[String],
+    routes: &serde_json::Value,
     by: Option<Uuid>,
 ) -> QueryResult<WorkflowRow> {
     diesel::insert_into(workflows::table)
         .values((
             workflows::channel.eq(channel),
             workflows::version.eq(version),
-            workflows::stages.eq(stages),
+            workflows::routes.eq(routes),
             workflows::created_by.eq(by),
         ))
         .returning(WorkflowRow::as_returning())

@@ -14,7 +14,7 @@ use crate::db::drafts::DraftRow;
 use crate::db::schema::{drafts, grants, signoffs};
 
 /// Roles whose grants let one see the drafts their scope covers.
-const SIGHTED_ROLES: [&str; 7] = [
+const SIGHTED_ROLES: [&str; 8] = [
     "publisher",
     "review_1",
     "review_2",
@@ -22,6 +22,7 @@ const SIGHTED_ROLES: [&str; 7] = [
     "proofread_1",
     "proofread_2",
     "proofread_3",
+    "leader",
 ];
 
 #[derive(Debug, Default, Clone)]
@@ -83,7 +84,8 @@ pub async fn page(
         query = query.filter(drafts::author_id.eq(v));
     }
     if let Some(v) = &filter.stage {
-        query = query.filter(drafts::current_stage.eq(v.clone()));
+        // An open stage of the current step (SPEC §5), not only the first.
+        query = query.filter(drafts::current_stages.contains(vec![v.clone()]));
     }
     if let Some(v) = &filter.risk_level {
         query = query.filter(drafts::risk_level.eq(v.clone()));
@@ -102,21 +104,48 @@ pub async fn page(
         .await
 }
 
-/// Drafts whose current stage `signer` may sign now, oldest first (by the
-/// time they reached that stage): eligible by grant and scope, not the
-/// author, and not already a signer of another stage of the same kind on
-/// this revision (SPEC §2 invariants 2 and 3). The domain's `can_sign_now`
-/// is the rule; `tests/tasks_rule.rs` holds this query to it.
+/// Drafts with an open stage `signer` may sign now, oldest first (by the
+/// time they last moved): a grant for a stage of `current_stages` whose
+/// scope covers the draft, not the author, and for that stage neither a
+/// sign-off of it in this round nor one of an excluded stage on this
+/// revision (two of a kind, or leader and anything else: SPEC §5 invariant
+/// 3). The domain's `can_sign_now` is the rule; `tests/api/tasks_rule.rs`
+/// holds this query to it.
 pub async fn tasks(
     conn: &mut AsyncPgConnection,
     signer: Uuid,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<DraftRow>> {
-    let eligible = grants::table.filter(
+    let both = |pattern: &'static str| {
+        signoffs::stage
+            .like(pattern)
+            .and(grants::role.like(pattern))
+    };
+    let barred = signoffs::table.filter(
+        signoffs::draft_id
+            .eq(drafts::id)
+            .and(signoffs::revision.eq(drafts::revision))
+            .and(signoffs::signer_id.eq(signer))
+            .and(
+                // As the domain's `separation`: the same stage in this
+                // round (approval or return), or an excluded stage in any.
+                signoffs::stage
+                    .eq(grants::role)
+                    .and(signoffs::round.eq(drafts::round))
+                    .or(signoffs::stage.ne(grants::role).and(
+                        signoffs::stage
+                            .eq("leader")
+                            .or(grants::role.eq("leader"))
+                            .or(both("review_%"))
+                            .or(both("proofread_%")),
+                    )),
+            ),
+    );
+    let open_and_free = grants::table.filter(
         grants::user_id
             .eq(signer)
-            .and(grants::role.nullable().eq(drafts::current_stage))
+            .and(drafts::current_stages.contains(diesel::dsl::array((grants::role,))))
             .and(
                 grants::channel
                     .is_null()
@@ -126,31 +155,14 @@ pub async fn tasks(
                 grants::department_id
                     .is_null()
                     .or(grants::department_id.eq(drafts::department_id)),
-            ),
-    );
-    let same_kind_signed = signoffs::table.filter(
-        signoffs::draft_id
-            .eq(drafts::id)
-            .and(signoffs::revision.eq(drafts::revision))
-            .and(signoffs::signer_id.eq(signer))
-            // As the domain's `separation`: any sign-off, approval or
-            // return, of another stage of the same kind on this revision.
-            .and(signoffs::stage.nullable().ne(drafts::current_stage))
-            .and(
-                signoffs::stage
-                    .like("review_%")
-                    .and(drafts::current_stage.like("review_%"))
-                    .or(signoffs::stage
-                        .like("proofread_%")
-                        .and(drafts::current_stage.like("proofread_%"))),
-            ),
+            )
+            .and(not(exists(barred))),
     );
     let mut query = drafts::table
         .select(DraftRow::as_select())
         .filter(drafts::status.eq("in_review"))
         .filter(drafts::author_id.ne(signer))
-        .filter(exists(eligible))
-        .filter(not(exists(same_kind_signed)))
+        .filter(exists(open_and_free))
         .into_boxed();
     if let Some((at, id)) = after {
         query = query.filter(

@@ -23,6 +23,10 @@ pub struct DraftRow {
     pub published_url: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Where the draft stands on its route (SPEC §5), as the domain last
+    /// computed it: kept for /tasks and the lists, which ask in SQL.
+    pub current_step: Option<i32>,
+    pub current_stages: Vec<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -90,6 +94,21 @@ pub struct DraftState<'a> {
     pub round: i32,
     pub published_url: Option<&'a str>,
     pub updated_at: DateTime<Utc>,
+    pub current_step: Option<i32>,
+    pub current_stages: Vec<&'a str>,
+}
+
+/// The risk tier, changed on its own (SPEC §5 escalation) with where the
+/// draft then stands.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = drafts, treat_none_as_null = true)]
+pub struct RiskState<'a> {
+    pub risk_level: &'a str,
+    pub status: &'a str,
+    pub current_stage: Option<&'a str>,
+    pub current_step: Option<i32>,
+    pub current_stages: Vec<&'a str>,
+    pub updated_at: DateTime<Utc>,
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, new: &NewDraft<'_>) -> QueryResult<DraftRow> {
@@ -130,6 +149,18 @@ pub async fn set_state(
         .set(state)
         .returning(DraftRow::as_returning())
         .get_result(&mut conn)
+        .await
+}
+
+pub async fn set_risk(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    state: &RiskState<'_>,
+) -> QueryResult<DraftRow> {
+    diesel::update(drafts::table.find(id))
+        .set(state)
+        .returning(DraftRow::as_returning())
+        .get_result(conn)
         .await
 }
 

@@ -33,9 +33,9 @@ diesel::table! {
     workflows (channel, version) {
         channel -> Text,
         version -> Int4,
-        stages -> Array<Text>,
         created_at -> Timestamptz,
         created_by -> Nullable<Uuid>,
+        routes -> Jsonb,
     }
 }
 
@@ -151,6 +151,8 @@ diesel::table! {
         published_url -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        current_step -> Nullable<Int4>,
+        current_stages -> Array<Text>,
     }
 }
 

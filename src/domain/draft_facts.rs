@@ -1,27 +1,17 @@
 //! What the workflow rules look at: the draft's facts under its row lock,
-//! the channel's stage order, and the caller with their grants. Loaded by
+//! the channel's routes, and the caller with their grants. Loaded by
 //! `drafts::facts`, judged by `domain::workflow`.
 
 use uuid::Uuid;
 
-use crate::domain::vocabulary::{Decision, Role, Stage, Status};
+use crate::domain::route::{Route, Routes, Standing};
+use crate::domain::vocabulary::{Decision, RiskLevel, Role, Stage, Status};
 
-/// A channel's stage order at one version (a permutation of the six).
+/// A channel's workflow at one version: a route per risk tier (SPEC §5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Workflow {
     pub version: i32,
-    pub stages: [Stage; 6],
-}
-
-impl Workflow {
-    pub fn first(&self) -> Stage {
-        self.stages[0]
-    }
-
-    pub fn after(&self, stage: Stage) -> Option<Stage> {
-        let i = self.stages.iter().position(|s| *s == stage)?;
-        self.stages.get(i + 1).copied()
-    }
+    pub routes: Routes,
 }
 
 /// A grant as the rules see it: a role, optionally limited to a channel
@@ -69,10 +59,39 @@ pub struct DraftFacts {
     pub author_id: Uuid,
     pub channel: String,
     pub department_id: Option<Uuid>,
-    pub current_stage: Option<Stage>,
+    pub risk: RiskLevel,
     pub workflow: Workflow,
     pub content_hash: String,
     pub round: i32,
     /// Every sign-off of the current revision, all rounds, oldest first.
     pub signatures: Vec<Signature>,
+}
+
+impl DraftFacts {
+    /// The route of the draft's tier in its workflow version.
+    pub fn route(&self) -> &Route {
+        self.workflow.routes.of(self.risk)
+    }
+
+    /// The approvals that move the draft: this round's, on this revision.
+    pub fn approvals(&self) -> Vec<(Stage, Uuid)> {
+        self.signatures
+            .iter()
+            .filter(|s| s.round == self.round && s.decision == Decision::Approve)
+            .map(|s| (s.stage, s.signer_id))
+            .collect()
+    }
+
+    /// Where the draft stands on its route; `None` unless in review.
+    pub fn standing(&self) -> Option<Standing> {
+        (self.status == Status::InReview).then(|| self.route().standing(&self.approvals()))
+    }
+
+    /// The stages of the current step still short of quorum (SPEC §5
+    /// `current_stages`); empty unless in review.
+    pub fn current_stages(&self) -> Vec<Stage> {
+        self.standing()
+            .map(|s| s.open().to_vec())
+            .unwrap_or_default()
+    }
 }

@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// One of the six sign-off stages of 三审三校. A stage name is also the
-/// signing role that may sign it.
+/// One of the six sign-off stages of 三审三校, or `leader` (审定, SPEC §5).
+/// A stage name is also the signing role that may sign it.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
 )]
@@ -31,17 +31,22 @@ pub enum Stage {
     /// 三校 — third proofread.
     #[serde(rename = "proofread_3")]
     Proofread3,
+    /// 审定 — the principal leader's decision (SPEC §5).
+    Leader,
 }
 
-/// Whether a stage is one of the three reviews or one of the three proofreads.
+/// Whether a stage is one of the three reviews, one of the three
+/// proofreads, or the leader's decision (a kind of its own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StageKind {
     Review,
     Proofread,
+    Leader,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 6] = [
+    /// The six stages of part one, which every route holds exactly once.
+    pub const SIX: [Stage; 6] = [
         Stage::Review1,
         Stage::Proofread1,
         Stage::Review2,
@@ -50,8 +55,19 @@ impl Stage {
         Stage::Proofread3,
     ];
 
+    /// Every stage: the six and `leader`.
+    pub const ALL: [Stage; 7] = [
+        Stage::Review1,
+        Stage::Proofread1,
+        Stage::Review2,
+        Stage::Proofread2,
+        Stage::Review3,
+        Stage::Proofread3,
+        Stage::Leader,
+    ];
+
     /// The default order of SPEC §1: each level reviews, then proofreads.
-    pub const DEFAULT_ORDER: [Stage; 6] = Stage::ALL;
+    pub const DEFAULT_ORDER: [Stage; 6] = Stage::SIX;
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -61,6 +77,7 @@ impl Stage {
             Stage::Proofread2 => "proofread_2",
             Stage::Review3 => "review_3",
             Stage::Proofread3 => "proofread_3",
+            Stage::Leader => "leader",
         }
     }
 
@@ -71,8 +88,19 @@ impl Stage {
     pub fn kind(self) -> StageKind {
         match self {
             Stage::Review1 | Stage::Review2 | Stage::Review3 => StageKind::Review,
-            _ => StageKind::Proofread,
+            Stage::Proofread1 | Stage::Proofread2 | Stage::Proofread3 => StageKind::Proofread,
+            Stage::Leader => StageKind::Leader,
         }
+    }
+
+    /// Invariant 3 of SPEC §5: one person may not sign both `self` and
+    /// `other` of one revision — two stages of one kind, or `leader` and
+    /// anything else. (The same stage twice is a matter of rounds.)
+    pub fn excludes(self, other: Stage) -> bool {
+        self != other
+            && (self.kind() == other.kind()
+                || self.kind() == StageKind::Leader
+                || other.kind() == StageKind::Leader)
     }
 }
 
@@ -117,7 +145,7 @@ impl Status {
     }
 }
 
-/// A role a grant confers: four capability roles and the six signing roles.
+/// A role a grant confers: four capability roles and the seven signing roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -137,10 +165,12 @@ pub enum Role {
     Review3,
     #[serde(rename = "proofread_3")]
     Proofread3,
+    /// 审定 — signs the `leader` stage.
+    Leader,
 }
 
 impl Role {
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 11] = [
         Role::Admin,
         Role::Auditor,
         Role::Editor,
@@ -151,6 +181,7 @@ impl Role {
         Role::Proofread2,
         Role::Review3,
         Role::Proofread3,
+        Role::Leader,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -165,6 +196,7 @@ impl Role {
             Role::Proofread2 => "proofread_2",
             Role::Review3 => "review_3",
             Role::Proofread3 => "proofread_3",
+            Role::Leader => "leader",
         }
     }
 
@@ -185,12 +217,27 @@ impl Role {
             Stage::Proofread2 => Role::Proofread2,
             Stage::Review3 => Role::Review3,
             Stage::Proofread3 => Role::Proofread3,
+            Stage::Leader => Role::Leader,
         }
     }
 }
 
-/// How carefully an item must be handled: 普通 / 重要 / 敏感.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
+/// How carefully an item must be handled: 普通 / 重要 / 敏感. Ordered
+/// from lowest to highest: escalation (SPEC §5) only ever raises.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    Serialize,
+    Deserialize,
+    ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RiskLevel {
     #[default]

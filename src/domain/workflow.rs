@@ -1,18 +1,20 @@
-//! The 三审三校 workflow of SPEC §2 as one pure function: who may do what to
+//! The 三审三校 workflow of SPEC §2 and §5 as one pure function: who may do what to
 //! a draft, in which state, and what follows. No I/O: the caller loads the
 //! facts (under the draft's row lock), asks `decide`, and stores the `Effect`.
 //!
 //! Checks run in one fixed order, so each refusal maps to one SPEC code:
 //! not visible → 404 `not_found`; no capability for this action on this
 //! draft → 403 `forbidden`; wrong status → 409 `invalid_transition`; not the
-//! current stage → 409 `stage_mismatch`; author or second stage of a kind →
-//! 403 `separation_of_duties`; wrong content_hash → 409 `stale_content`;
-//! incomplete attestation → 422 `validation_failed`.
-
-use uuid::Uuid;
+//! open stage → 409 `stage_mismatch`; author, second stage of a kind, leader
+//! and anything else, or a stage twice in a round → 403
+//! `separation_of_duties`; wrong content_hash → 409 `stale_content`;
+//! incomplete attestation → 422 `validation_failed`. Risk changes
+//! (escalation, SPEC §5) are judged in `domain::escalation`.
 
 pub use crate::domain::draft_facts::{Actor, DraftFacts, Grant, Signature, Workflow};
-use crate::domain::vocabulary::{Check, Decision, Role, Stage, StageKind, Status};
+use crate::domain::escalation;
+pub use crate::domain::route::Standing;
+use crate::domain::vocabulary::{Check, RiskLevel, Role, Stage, StageKind, Status};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action<'a> {
@@ -36,6 +38,11 @@ pub enum Action<'a> {
         content_hash: &'a str,
     },
     Retract,
+    /// `POST /drafts/{id}/risk`; `reason` says whether one was given.
+    SetRisk {
+        to: RiskLevel,
+        reason: bool,
+    },
 }
 
 /// What the caller must write.
@@ -45,14 +52,15 @@ pub enum Effect {
     Comment,
     /// A new revision; the status stays (`draft` or `returned`).
     NewRevision,
-    /// To `in_review` at the workflow's first stage, in a new round.
+    /// To `in_review` at the route's first step, in a new round.
     Submit {
-        first_stage: Stage,
+        next: Standing,
     },
-    /// A sign-off; then the next stage, or `publishable` after the last.
+    /// A sign-off; then where the draft stands: the same or a later step,
+    /// or `publishable` once every stage has its quorum.
     Approve {
         stage: Stage,
-        next: Option<Stage>,
+        next: Standing,
     },
     /// A sign-off, and the draft goes back to `returned`.
     Return {
@@ -61,20 +69,38 @@ pub enum Effect {
     Withdraw,
     Publish,
     Retract,
+    /// The tier changes; in review, where the draft then stands on the
+    /// higher route (approvals of the round carry over).
+    SetRisk {
+        from: RiskLevel,
+        to: RiskLevel,
+        next: Option<Standing>,
+    },
 }
 
 impl Effect {
     /// The status the draft has after this effect, if it changes.
     pub fn to_status(&self) -> Option<Status> {
         match self {
-            Effect::Submit { .. } => Some(Status::InReview),
-            Effect::Approve { next: None, .. } => Some(Status::Publishable),
-            Effect::Approve { .. } => Some(Status::InReview),
+            Effect::Submit {
+                next: Standing::Complete,
+            }
+            | Effect::Approve {
+                next: Standing::Complete,
+                ..
+            }
+            | Effect::SetRisk {
+                next: Some(Standing::Complete),
+                ..
+            } => Some(Status::Publishable),
+            Effect::Submit { .. } | Effect::Approve { .. } => Some(Status::InReview),
             Effect::Return { .. } => Some(Status::Returned),
             Effect::Withdraw => Some(Status::Withdrawn),
             Effect::Publish => Some(Status::Published),
             Effect::Retract => Some(Status::Retracted),
-            Effect::Visible | Effect::Comment | Effect::NewRevision => None,
+            Effect::Visible | Effect::Comment | Effect::NewRevision | Effect::SetRisk { .. } => {
+                None
+            }
         }
     }
 }
@@ -87,12 +113,18 @@ pub enum Refusal {
         status: Status,
     },
     StageMismatch {
-        current: Option<Stage>,
+        open: Vec<Stage>,
     },
     SeparationOfDuties(&'static str),
     StaleContent,
     /// The six checks were not all attested; lists the missing ones.
     ChecksMissing(Vec<Check>),
+    /// A tier may be raised during review, never lowered (SPEC §5).
+    RiskLowering {
+        from: RiskLevel,
+    },
+    /// Raising a tier during review needs a reason.
+    ReasonRequired,
 }
 
 impl Refusal {
@@ -105,12 +137,13 @@ impl Refusal {
             Refusal::StageMismatch { .. } => "stage_mismatch",
             Refusal::SeparationOfDuties(_) => "separation_of_duties",
             Refusal::StaleContent => "stale_content",
-            Refusal::ChecksMissing(_) => "validation_failed",
+            Refusal::ChecksMissing(_) | Refusal::ReasonRequired => "validation_failed",
+            Refusal::RiskLowering { .. } => "risk_lowering",
         }
     }
 }
 
-const SIGHTED: [Role; 7] = [
+const SIGHTED: [Role; 8] = [
     Role::Publisher,
     Role::Review1,
     Role::Proofread1,
@@ -118,6 +151,7 @@ const SIGHTED: [Role; 7] = [
     Role::Proofread2,
     Role::Review3,
     Role::Proofread3,
+    Role::Leader,
 ];
 
 fn holds(actor: &Actor, role: Role, draft: &DraftFacts) -> bool {
@@ -143,68 +177,67 @@ pub fn eligible_signer(actor: &Actor, stage: Stage, draft: &DraftFacts) -> bool 
     holds(actor, Role::for_stage(stage), draft)
 }
 
-/// Invariants 2 and 3: the author signs nothing of their own draft; nobody
-/// signs two stages of one kind (review, proofread) of one revision.
-fn separation(draft: &DraftFacts, actor: &Actor, stage: Stage) -> Result<(), Refusal> {
+/// Invariants 2 and 3 (SPEC §5): the author signs nothing of their own
+/// draft; on one revision a person signs at most one review stage, at most
+/// one proofread stage, and a `leader` signer nothing else; and in one
+/// round each stage at most once (a quorum is of distinct people).
+pub fn separation(draft: &DraftFacts, actor: &Actor, stage: Stage) -> Result<(), Refusal> {
     if actor.user_id == draft.author_id {
         return Err(Refusal::SeparationOfDuties(
             "the author signs no stage of their own draft",
         ));
     }
-    let signed_another = draft.signatures.iter().any(|s| {
-        s.signer_id == actor.user_id && s.stage != stage && s.stage.kind() == stage.kind()
-    });
-    if signed_another {
-        return Err(Refusal::SeparationOfDuties(match stage.kind() {
-            StageKind::Review => "you already signed another review stage of this revision",
-            StageKind::Proofread => "you already signed another proofread stage of this revision",
-        }));
+    let mine = || {
+        draft
+            .signatures
+            .iter()
+            .filter(|s| s.signer_id == actor.user_id)
+    };
+    if let Some(other) = mine().find(|s| stage.excludes(s.stage)) {
+        return Err(Refusal::SeparationOfDuties(
+            match (stage.kind(), other.stage.kind()) {
+                (StageKind::Leader, _) => "the leader signs nothing else of this revision",
+                (_, StageKind::Leader) => "you signed leader on this revision; nothing else",
+                (StageKind::Review, _) => {
+                    "you already signed another review stage of this revision"
+                }
+                (StageKind::Proofread, _) => {
+                    "you already signed another proofread stage of this revision"
+                }
+            },
+        ));
+    }
+    if mine().any(|s| s.stage == stage && s.round == draft.round) {
+        return Err(Refusal::SeparationOfDuties(
+            "you already signed this stage in this round",
+        ));
     }
     Ok(())
 }
 
-/// For `GET /tasks`: in review, eligible for the current stage, and the
-/// separation rules already applied.
+/// For `GET /tasks`: in review, with an open stage the caller is eligible
+/// for and may sign under the separation rules.
 pub fn can_sign_now(draft: &DraftFacts, actor: &Actor) -> bool {
-    match (draft.status, draft.current_stage) {
-        (Status::InReview, Some(stage)) => {
-            eligible_signer(actor, stage, draft) && separation(draft, actor, stage).is_ok()
-        }
-        _ => false,
-    }
+    draft.current_stages().into_iter().any(|stage| {
+        eligible_signer(actor, stage, draft) && separation(draft, actor, stage).is_ok()
+    })
 }
 
-/// Invariant 1 as a predicate: the current round holds an approval for every
-/// stage, in the workflow's order, by six signatures that keep invariants 2–3.
+/// Invariant 1 (SPEC §5) as a predicate: every stage of the route has its
+/// quorum of approvals in the current round, by signatures that keep
+/// invariants 2–3.
 pub fn is_publishable(draft: &DraftFacts) -> bool {
-    let approvals: Vec<&Signature> = draft
-        .signatures
-        .iter()
-        .filter(|s| s.round == draft.round && s.decision == Decision::Approve)
-        .collect();
-    let in_order = approvals.len() == 6
-        && approvals
-            .iter()
-            .zip(draft.workflow.stages)
-            .all(|(s, stage)| s.stage == stage);
-    let apart = |kind: StageKind| {
-        let signers: Vec<Uuid> = approvals
-            .iter()
-            .filter(|s| s.stage.kind() == kind)
-            .map(|s| s.signer_id)
-            .collect();
-        signers
-            .iter()
-            .enumerate()
-            .all(|(i, a)| !signers[i + 1..].contains(a))
-    };
-    in_order
-        && approvals.iter().all(|s| s.signer_id != draft.author_id)
-        && apart(StageKind::Review)
-        && apart(StageKind::Proofread)
+    let approvals = draft.approvals();
+    let apart = approvals.iter().enumerate().all(|(i, (stage, signer))| {
+        *signer != draft.author_id
+            && approvals[i + 1..]
+                .iter()
+                .all(|(s, u)| u != signer || (s != stage && !s.excludes(*stage)))
+    });
+    apart && draft.route().standing(&approvals) == Standing::Complete
 }
 
-fn require_status(draft: &DraftFacts, allowed: &[Status]) -> Result<(), Refusal> {
+pub(crate) fn require_status(draft: &DraftFacts, allowed: &[Status]) -> Result<(), Refusal> {
     if allowed.contains(&draft.status) {
         Ok(())
     } else {
@@ -222,7 +255,7 @@ fn require_current(draft: &DraftFacts, content_hash: &str) -> Result<(), Refusal
     }
 }
 
-fn require_author(draft: &DraftFacts, actor: &Actor) -> Result<(), Refusal> {
+pub(crate) fn require_author(draft: &DraftFacts, actor: &Actor) -> Result<(), Refusal> {
     if actor.user_id == draft.author_id {
         Ok(())
     } else {
@@ -255,8 +288,9 @@ pub fn decide(draft: &DraftFacts, actor: &Actor, action: &Action) -> Result<Effe
             require_author(draft, actor)?;
             require_status(draft, &EDITABLE)?;
             require_current(draft, content_hash)?;
+            // A new round: no approval counts yet.
             Ok(Effect::Submit {
-                first_stage: draft.workflow.first(),
+                next: draft.route().standing(&[]),
             })
         }
         Action::Approve {
@@ -274,9 +308,11 @@ pub fn decide(draft: &DraftFacts, actor: &Actor, action: &Action) -> Result<Effe
                     return Err(Refusal::ChecksMissing(missing));
                 }
             }
+            let mut approvals = draft.approvals();
+            approvals.push((stage, actor.user_id));
             Ok(Effect::Approve {
                 stage,
-                next: draft.workflow.after(stage),
+                next: draft.route().standing(&approvals),
             })
         }
         Action::Return {
@@ -316,6 +352,7 @@ pub fn decide(draft: &DraftFacts, actor: &Actor, action: &Action) -> Result<Effe
             require_status(draft, &[Status::Published])?;
             Ok(Effect::Retract)
         }
+        Action::SetRisk { to, reason } => escalation::decide(draft, actor, to, reason),
     }
 }
 
@@ -332,10 +369,9 @@ fn sign(
         ));
     }
     require_status(draft, &[Status::InReview])?;
-    if draft.current_stage != Some(stage) {
-        return Err(Refusal::StageMismatch {
-            current: draft.current_stage,
-        });
+    let open = draft.current_stages();
+    if !open.contains(&stage) {
+        return Err(Refusal::StageMismatch { open });
     }
     separation(draft, actor, stage)?;
     require_current(draft, content_hash)

@@ -12,7 +12,7 @@ use crate::db::{channels, connect, users};
 use crate::domain::content::{Content, Remark};
 use crate::domain::content_hash::ContentHash;
 use crate::domain::vocabulary::{Check, Decision, RiskLevel, Role, Stage, Status};
-use crate::domain::workflow::{Action, Effect, decide};
+use crate::domain::workflow::{Action, Effect, Standing, decide};
 use crate::drafts::facts::{self, Loaded};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -183,6 +183,29 @@ fn unchanged(loaded: &Loaded, revision: i32) -> DraftState<'_> {
         round: loaded.row.round,
         published_url: loaded.row.published_url.as_deref(),
         updated_at: Utc::now(),
+        current_step: loaded.row.current_step,
+        current_stages: loaded
+            .row
+            .current_stages
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    }
+}
+
+/// Where a draft stands, as the row keeps it: `current_stage` (the first
+/// open stage, for part-one clients), `current_step`, `current_stages`.
+/// Nowhere (`None` or complete) clears all three.
+pub(crate) fn position(
+    standing: Option<&Standing>,
+) -> (Option<&'static str>, Option<i32>, Vec<&'static str>) {
+    match standing {
+        Some(Standing::At { step, open }) => (
+            open.first().map(|s| s.as_str()),
+            i32::try_from(*step).ok(),
+            open.iter().map(|s| s.as_str()).collect(),
+        ),
+        Some(Standing::Complete) | None => (None, None, Vec::new()),
     }
 }
 
@@ -248,20 +271,22 @@ async fn apply(
     let to = effect.to_status().unwrap_or(loaded.facts.status);
     let mut next = unchanged(&loaded, row.revision);
     next.status = to.as_str();
-    next.current_stage = None;
+    (next.current_stage, next.current_step, next.current_stages) = position(None);
     let mut event = NewEvent::new(action_name(effect), &user.origin)
         .by(user.user_id, &user.username)
         .on_draft(row.id, row.revision, &loaded.revision.content_hash)
         .transition(&row.status, to.as_str());
     match (effect, command) {
-        (Effect::Submit { first_stage }, _) => {
+        (Effect::Submit { next: standing }, _) => {
             next.round = row.round + 1;
-            next.current_stage = Some(first_stage.as_str());
+            (next.current_stage, next.current_step, next.current_stages) = position(Some(standing));
             next.workflow_version = Some(loaded.facts.workflow.version);
             event = event
                 .with("workflow_version", loaded.facts.workflow.version)
-                .with("round", next.round);
-            event.stage = Some(first_stage.as_str().into());
+                .with("risk_level", loaded.facts.risk.as_str())
+                .with("round", next.round)
+                .with("current_stages", next.current_stages.clone());
+            event.stage = next.current_stage.map(String::from);
         }
         (
             Effect::Approve {
@@ -272,7 +297,8 @@ async fn apply(
                 comment, checks, ..
             },
         ) => {
-            next.current_stage = following.map(Stage::as_str);
+            (next.current_stage, next.current_step, next.current_stages) =
+                position(Some(following));
             let checks: Vec<String> = checks.iter().map(|c| c.as_str().to_string()).collect();
             signed = Some(signoff(
                 user,
@@ -285,7 +311,8 @@ async fn apply(
             event = event
                 .with("checks", checks)
                 .with("comment", comment.as_ref().map(Remark::as_str))
-                .with("next_stage", following.map(Stage::as_str));
+                .with("next_stage", next.current_stage)
+                .with("current_stages", next.current_stages.clone());
             event.stage = Some(stage.as_str().into());
         }
         (Effect::Return { stage }, Command::Return { reason, .. }) => {
@@ -332,10 +359,10 @@ async fn apply(
         async { Ok::<_, ApiError>(append(shared, event).await?) },
     )?;
     loaded.facts.status = to;
-    loaded.facts.current_stage = updated.current_stage.as_deref().and_then(Stage::parse);
     loaded.facts.round = updated.round;
     loaded.row = updated;
     if let Some(signoff) = signed {
+        loaded.facts.signatures.push(facts::signature(&signoff)?);
         loaded.signoffs.push((signoff, user.username.clone()));
     }
     Ok(loaded)
@@ -349,6 +376,7 @@ fn action_name(effect: &Effect) -> &'static str {
         Effect::Withdraw => "draft_withdrawn",
         Effect::Publish => "draft_published",
         Effect::Retract => "draft_retracted",
+        Effect::SetRisk { .. } => "risk_changed",
         Effect::Visible | Effect::Comment | Effect::NewRevision => "draft_touched",
     }
 }

@@ -8,7 +8,7 @@ use crate::db::channels::{self, WorkflowRow};
 use crate::db::drafts::{self, DraftRow, RevisionRow, SignoffRow};
 use crate::db::sessions;
 use crate::db::users::{self, GrantRow};
-use crate::domain::vocabulary::{Decision, Role, Stage, Status};
+use crate::domain::vocabulary::{Decision, RiskLevel, Role, Stage, Status};
 use crate::domain::workflow::{Actor, DraftFacts, Grant, Signature, Workflow};
 use crate::error::ApiError;
 
@@ -83,11 +83,14 @@ async fn rest(conn: &AsyncPgConnection, row: DraftRow) -> Result<Loaded, ApiErro
         author_id: row.author_id,
         channel: row.channel.clone(),
         department_id: row.department_id,
-        current_stage: row.current_stage.as_deref().and_then(Stage::parse),
+        risk: parse_risk(&row.risk_level)?,
         workflow: to_workflow(&workflow)?,
         content_hash: revision.content_hash.clone(),
         round: row.round,
-        signatures: signoffs.iter().map(|(s, _)| signature(s)).collect(),
+        signatures: signoffs
+            .iter()
+            .map(|(s, _)| signature(s))
+            .collect::<Result<_, _>>()?,
     };
     Ok(Loaded {
         row,
@@ -111,36 +114,52 @@ async fn workflow_for(conn: &AsyncPgConnection, row: &DraftRow) -> Result<Workfl
     })
 }
 
+/// The stored routes; a row that does not parse is corrupt, never a default.
 pub fn to_workflow(row: &WorkflowRow) -> Result<Workflow, ApiError> {
-    let stages: Vec<Stage> = row.stages.iter().filter_map(|s| Stage::parse(s)).collect();
-    let stages = <[Stage; 6]>::try_from(stages).map_err(|_| {
+    let routes = row.parsed_routes().map_err(|e| {
         ApiError::internal(anyhow::anyhow!(
-            "workflow {} v{} is not six stages",
+            "workflow {} v{} has unreadable routes: {e}",
             row.channel,
             row.version
         ))
     })?;
     Ok(Workflow {
         version: row.version,
-        stages,
+        routes,
     })
 }
 
-fn parse_status(s: &str) -> Result<Status, ApiError> {
-    Status::parse(s).ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown status {s}")))
+fn corrupt(what: &str, value: &str) -> ApiError {
+    ApiError::internal(anyhow::anyhow!("unknown {what} {value:?} in the database"))
 }
 
-fn signature(s: &SignoffRow) -> Signature {
-    Signature {
-        stage: Stage::parse(&s.stage).unwrap_or(Stage::Review1),
-        signer_id: s.signer_id,
-        decision: if s.decision == "approve" {
-            Decision::Approve
-        } else {
-            Decision::Return
-        },
-        round: s.round,
+pub fn parse_status(s: &str) -> Result<Status, ApiError> {
+    Status::parse(s).ok_or_else(|| corrupt("status", s))
+}
+
+pub fn parse_risk(s: &str) -> Result<RiskLevel, ApiError> {
+    RiskLevel::parse(s).ok_or_else(|| corrupt("risk_level", s))
+}
+
+pub fn parse_stage(s: &str) -> Result<Stage, ApiError> {
+    Stage::parse(s).ok_or_else(|| corrupt("stage", s))
+}
+
+pub fn parse_decision(s: &str) -> Result<Decision, ApiError> {
+    match s {
+        "approve" => Ok(Decision::Approve),
+        "return" => Ok(Decision::Return),
+        _ => Err(corrupt("decision", s)),
     }
+}
+
+pub fn signature(s: &SignoffRow) -> Result<Signature, ApiError> {
+    Ok(Signature {
+        stage: parse_stage(&s.stage)?,
+        signer_id: s.signer_id,
+        decision: parse_decision(&s.decision)?,
+        round: s.round,
+    })
 }
 
 /// The caller as the rules see them, read now (in the action's transaction):

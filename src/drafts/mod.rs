@@ -4,6 +4,8 @@ pub mod actions;
 pub mod comments;
 pub mod facts;
 pub mod reads;
+pub mod risk;
+pub mod sheet;
 pub mod views;
 
 use crate::domain::workflow::Refusal;
@@ -18,9 +20,16 @@ impl From<Refusal> for ApiError {
                 "not allowed while the draft is {}",
                 status.as_str()
             )),
-            Refusal::StageMismatch { current } => ApiError::StageMismatch(match current {
-                Some(stage) => format!("the current stage is {}", stage.as_str()),
-                None => "the draft is at no stage".into(),
+            Refusal::StageMismatch { open } => ApiError::StageMismatch(if open.is_empty() {
+                "the draft is at no stage".into()
+            } else {
+                format!(
+                    "the open stages are {}",
+                    open.iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             }),
             Refusal::SeparationOfDuties(why) => ApiError::SeparationOfDuties(why.into()),
             Refusal::StaleContent => {
@@ -37,6 +46,13 @@ impl From<Refusal> for ApiError {
                         .join(", ")
                 ),
             )]),
+            Refusal::ReasonRequired => {
+                ApiError::validation("reason", "raising the tier during review needs a reason")
+            }
+            Refusal::RiskLowering { from } => ApiError::RiskLowering(format!(
+                "the draft is {} and in review: a tier may be raised then, never lowered",
+                from.as_str()
+            )),
         }
     }
 }

@@ -13,7 +13,9 @@ use crate::domain::audit_chain::AuditEvent;
 use crate::domain::vocabulary::{RiskLevel, Role, Stage, Status};
 use crate::domain::workflow::{Action, decide};
 use crate::drafts::facts::{self, Loaded};
-use crate::drafts::views::{DraftSummary, DraftView, RevisionView, SignoffView, WorkflowRef};
+use crate::drafts::views::{
+    DraftSummary, DraftView, RevisionView, SignoffView, WorkflowRef, route_view,
+};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -28,37 +30,45 @@ pub async fn visible(
     Ok(loaded)
 }
 
-pub fn view(loaded: Loaded) -> DraftView {
+pub fn view(loaded: Loaded) -> Result<DraftView, ApiError> {
+    let route = route_view(loaded.facts.route(), loaded.row.round, &loaded.signoffs)?;
+    let standing = loaded.facts.standing();
+    let current_stages = loaded.facts.current_stages();
     let Loaded {
         row,
         revision,
         signoffs,
         facts,
     } = loaded;
-    DraftView {
+    Ok(DraftView {
         id: row.id,
         channel: row.channel,
         author_id: row.author_id,
         department_id: row.department_id,
-        risk_level: RiskLevel::parse(&row.risk_level).unwrap_or_default(),
+        risk_level: facts.risk,
         status: facts.status,
-        current_stage: facts.current_stage,
+        current_stage: current_stages.first().copied(),
+        current_step: standing
+            .and_then(|s| s.step())
+            .and_then(|s| i32::try_from(s).ok()),
+        current_stages,
+        route,
         revision: row.revision,
         round: row.round,
         content_hash: revision.content_hash.clone(),
         current: RevisionView::from(revision),
         workflow: WorkflowRef {
             version: facts.workflow.version,
-            stages: facts.workflow.stages.to_vec(),
+            stages: facts.route().stages().collect(),
         },
         signoffs: signoffs
             .into_iter()
             .map(|(s, name)| SignoffView::new(s, name))
-            .collect(),
+            .collect::<Result<_, _>>()?,
         published_url: row.published_url,
         created_at: row.created_at,
         updated_at: row.updated_at,
-    }
+    })
 }
 
 /// Summaries for a page of drafts: their current titles in one query.
@@ -68,8 +78,7 @@ pub async fn summaries(
 ) -> Result<Vec<DraftSummary>, ApiError> {
     let keys: Vec<(Uuid, i32)> = rows.iter().map(|d| (d.id, d.revision)).collect();
     let revisions = drafts::current_revisions(conn, &keys).await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|d| {
             let rev = revisions
                 .iter()
@@ -79,7 +88,7 @@ pub async fn summaries(
             });
             DraftSummary::new(d, title, hash)
         })
-        .collect())
+        .collect()
 }
 
 /// Validates the list filters; a value that names nothing is a bad query.
@@ -151,7 +160,7 @@ type TimeCursor = Option<(chrono::DateTime<chrono::Utc>, Uuid)>;
 /// One draft as the caller may see it.
 pub async fn get(state: &AppState, user: &AuthUser, id: Uuid) -> Result<DraftView, ApiError> {
     let mut conn = connect(&state.pool).await?;
-    Ok(view(visible(&mut conn, user, id).await?))
+    view(visible(&mut conn, user, id).await?)
 }
 
 /// Up to `limit` summaries of the drafts the caller may see, newest first.

@@ -7,14 +7,84 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db::drafts::{CommentRow, DraftRow, RevisionRow, SignoffRow};
+use crate::domain::route::{Route, count};
 use crate::domain::vocabulary::{Check, Decision, Format, RiskLevel, Stage, Status};
+use crate::drafts::facts::{parse_decision, parse_risk, parse_stage, parse_status};
+use crate::error::ApiError;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkflowRef {
     /// The version the draft was submitted under (or would be, if not yet submitted).
     #[schema(example = 1)]
     pub version: i32,
+    /// The stages of the draft's route (its risk tier's) in route order.
     pub stages: Vec<Stage>,
+}
+
+/// An approval of the current round on the current revision, as a route
+/// step shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepApproval {
+    pub stage: Stage,
+    pub signer_id: Uuid,
+    #[schema(example = "li.na")]
+    pub signer: String,
+    pub signed_at: DateTime<Utc>,
+}
+
+/// A step of the draft's route (SPEC §5) with the approvals so far.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepView {
+    /// Signed in any order (parallel).
+    pub stages: Vec<Stage>,
+    /// Approvals by distinct signers each stage needs (会签).
+    #[schema(example = 1)]
+    pub quorum: u8,
+    pub due_hours: Option<u32>,
+    pub approvals: Vec<StepApproval>,
+    /// Every stage of the step has its quorum.
+    pub complete: bool,
+}
+
+/// The route with this round's approvals on this revision, step by step.
+pub fn route_view(
+    route: &Route,
+    round: i32,
+    signoffs: &[(SignoffRow, String)],
+) -> Result<Vec<StepView>, ApiError> {
+    let mut approvals = Vec::new();
+    for (row, name) in signoffs {
+        if row.round == round && parse_decision(&row.decision)? == Decision::Approve {
+            approvals.push((parse_stage(&row.stage)?, row, name));
+        }
+    }
+    let pairs: Vec<(Stage, Uuid)> = approvals
+        .iter()
+        .map(|(s, r, _)| (*s, r.signer_id))
+        .collect();
+    Ok(route
+        .steps
+        .iter()
+        .map(|step| StepView {
+            stages: step.stages.clone(),
+            quorum: step.quorum,
+            due_hours: step.due_hours,
+            approvals: approvals
+                .iter()
+                .filter(|(s, _, _)| step.stages.contains(s))
+                .map(|(stage, row, name)| StepApproval {
+                    stage: *stage,
+                    signer_id: row.signer_id,
+                    signer: (*name).clone(),
+                    signed_at: row.signed_at,
+                })
+                .collect(),
+            complete: step
+                .stages
+                .iter()
+                .all(|s| count(&pairs, *s) >= usize::from(step.quorum)),
+        })
+        .collect())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -72,20 +142,16 @@ pub struct SignoffView {
 }
 
 impl SignoffView {
-    pub fn new(row: SignoffRow, signer: String) -> SignoffView {
+    pub fn new(row: SignoffRow, signer: String) -> Result<SignoffView, ApiError> {
         let checks = row
             .checks
             .iter()
             .filter_map(|c| Check::ALL.into_iter().find(|k| k.as_str() == c))
             .collect();
-        SignoffView {
+        Ok(SignoffView {
             id: row.id,
-            stage: Stage::parse(&row.stage).unwrap_or(Stage::Review1),
-            decision: if row.decision == "approve" {
-                Decision::Approve
-            } else {
-                Decision::Return
-            },
+            stage: parse_stage(&row.stage)?,
+            decision: parse_decision(&row.decision)?,
             signer_id: row.signer_id,
             signer,
             revision: row.revision,
@@ -94,7 +160,7 @@ impl SignoffView {
             comment: row.comment,
             checks,
             signed_at: row.signed_at,
-        }
+        })
     }
 }
 
@@ -108,7 +174,14 @@ pub struct DraftView {
     pub department_id: Option<Uuid>,
     pub risk_level: RiskLevel,
     pub status: Status,
+    /// The first of `current_stages`, for part-one clients.
     pub current_stage: Option<Stage>,
+    /// In review: the current step of the route (0-based).
+    pub current_step: Option<i32>,
+    /// In review: the stages of the current step still short of quorum.
+    pub current_stages: Vec<Stage>,
+    /// The route of the draft's tier, with this round's approvals.
+    pub route: Vec<StepView>,
     /// The current revision number.
     #[schema(example = 2)]
     pub revision: i32,
@@ -134,6 +207,8 @@ pub struct DraftSummary {
     pub risk_level: RiskLevel,
     pub status: Status,
     pub current_stage: Option<Stage>,
+    /// In review: the stages of the current step still short of quorum.
+    pub current_stages: Vec<Stage>,
     pub revision: i32,
     pub content_hash: String,
     #[schema(example = "关于开展2026年度安全生产检查的通知")]
@@ -143,12 +218,17 @@ pub struct DraftSummary {
 }
 
 impl DraftSummary {
-    pub fn new(d: DraftRow, title: String, content_hash: String) -> DraftSummary {
-        DraftSummary {
+    pub fn new(d: DraftRow, title: String, content_hash: String) -> Result<DraftSummary, ApiError> {
+        Ok(DraftSummary {
             id: d.id,
-            risk_level: RiskLevel::parse(&d.risk_level).unwrap_or_default(),
-            status: Status::parse(&d.status).unwrap_or(Status::Draft),
-            current_stage: d.current_stage.as_deref().and_then(Stage::parse),
+            risk_level: parse_risk(&d.risk_level)?,
+            status: parse_status(&d.status)?,
+            current_stage: d.current_stage.as_deref().map(parse_stage).transpose()?,
+            current_stages: d
+                .current_stages
+                .iter()
+                .map(|s| parse_stage(s))
+                .collect::<Result<_, _>>()?,
             channel: d.channel,
             author_id: d.author_id,
             department_id: d.department_id,
@@ -157,7 +237,7 @@ impl DraftSummary {
             title,
             created_at: d.created_at,
             updated_at: d.updated_at,
-        }
+        })
     }
 }
 

@@ -125,8 +125,10 @@ pub struct LookupMatchView {
     pub trail: String,
 }
 
-impl From<Match> for LookupMatchView {
-    fn from(m: Match) -> Self {
+impl TryFrom<Match> for LookupMatchView {
+    type Error = ApiError;
+
+    fn try_from(m: Match) -> Result<Self, ApiError> {
         let hit = &m.hit;
         let events_next_cursor = m
             .more_events
@@ -136,11 +138,14 @@ impl From<Match> for LookupMatchView {
                     .map(|e| pagination::encode_seq_cursor(e.seq))
             })
             .flatten();
-        LookupMatchView {
+        Ok(LookupMatchView {
             draft_id: hit.draft_id,
             revision: hit.revision,
-            // The CHECK constraint admits only the seven statuses.
-            status: Status::parse(&hit.status).unwrap_or(Status::Draft),
+            // The CHECK constraint admits only the seven statuses; anything
+            // else is a corrupt row, never shown as a default.
+            status: Status::parse(&hit.status).ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("unknown status {:?}", hit.status))
+            })?,
             channel: hit.channel.clone(),
             title: hit.title.clone(),
             current: hit.current_revision == hit.revision,
@@ -151,10 +156,10 @@ impl From<Match> for LookupMatchView {
                 .signoffs
                 .into_iter()
                 .map(|(row, signer)| SignoffView::new(row, signer))
-                .collect(),
+                .collect::<Result<_, _>>()?,
             events: m.events,
             events_next_cursor,
-        }
+        })
     }
 }
 
@@ -168,13 +173,19 @@ pub struct LookupView {
     pub truncated: bool,
 }
 
-impl From<Lookup> for LookupView {
-    fn from(l: Lookup) -> Self {
-        LookupView {
+impl TryFrom<Lookup> for LookupView {
+    type Error = ApiError;
+
+    fn try_from(l: Lookup) -> Result<Self, ApiError> {
+        Ok(LookupView {
             content_hash: l.content_hash.to_string(),
-            matches: l.matches.into_iter().map(LookupMatchView::from).collect(),
+            matches: l
+                .matches
+                .into_iter()
+                .map(LookupMatchView::try_from)
+                .collect::<Result<_, _>>()?,
             truncated: l.truncated,
-        }
+        })
     }
 }
 
@@ -197,5 +208,5 @@ pub async fn lookup(
     auditor.require(Role::Auditor)?;
     let by = body.0.parse()?;
     let found = lookups::lookup(&state, &auditor, &by).await?;
-    Ok(web::Json(found.into()))
+    Ok(web::Json(found.try_into()?))
 }

@@ -8,9 +8,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::accounts::catalog;
+use crate::accounts::catalog::WorkflowRead;
 use crate::auth::AuthUser;
-use crate::db::channels::{ChannelRow, WorkflowRow};
+use crate::db::channels::ChannelRow;
 use crate::db::users::DepartmentRow;
+use crate::domain::route::{Routes, RoutesInput};
 use crate::domain::vocabulary::{Role, Stage};
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ApiJson;
@@ -139,18 +141,21 @@ pub struct WorkflowView {
     /// Drafts keep the version they were submitted under.
     #[schema(example = 1)]
     pub version: i32,
+    /// The route of each risk tier (SPEC §5).
+    pub routes: Routes,
+    /// For part-one clients: the stages of the `normal` route in order.
     pub stages: Vec<Stage>,
     pub created_at: DateTime<Utc>,
 }
 
-impl From<WorkflowRow> for WorkflowView {
-    fn from(w: WorkflowRow) -> Self {
+impl From<WorkflowRead> for WorkflowView {
+    fn from(w: WorkflowRead) -> Self {
         WorkflowView {
-            channel: w.channel,
-            version: w.version,
-            // The CHECK constraint keeps these to the six stage names.
-            stages: w.stages.iter().filter_map(|s| Stage::parse(s)).collect(),
-            created_at: w.created_at,
+            channel: w.row.channel,
+            version: w.row.version,
+            stages: w.routes.normal.stages().collect(),
+            routes: w.routes,
+            created_at: w.row.created_at,
         }
     }
 }
@@ -170,12 +175,17 @@ pub async fn get_workflow(
     Ok(web::Json(catalog::workflow(&state, &code).await?.into()))
 }
 
+/// Either form, exactly one: `routes` (SPEC §5), or part one's `stages`
+/// (all three routes = that chain, one stage per step, quorum 1).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkflowRequest {
     /// A permutation of the six stages.
-    #[schema(value_type = Vec<Stage>, min_items = 6, max_items = 6, example = json!(["review_1","proofread_1","review_2","proofread_2","review_3","proofread_3"]))]
-    pub stages: Vec<String>,
+    #[schema(value_type = Option<Vec<Stage>>, min_items = 6, max_items = 6, example = json!(["review_1","proofread_1","review_2","proofread_2","review_3","proofread_3"]))]
+    pub stages: Option<Vec<String>>,
+    /// A route per tier: steps of `{stages, quorum (1–5, default 1), due_hours?}`.
+    /// Each route holds the six exactly once; `leader` at most once, in the last step.
+    pub routes: Option<RoutesInput>,
 }
 
 #[utoipa::path(tag = "catalog", security(("bearer" = [])),
@@ -184,7 +194,7 @@ pub struct WorkflowRequest {
     responses(
         (status = 200, body = WorkflowView),
         WriteErrors,
-        (status = 422, description = "Not a permutation of the six stages", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a permutation of the six stages, or a route breaks a rule (the field names the step)", body = Problem, content_type = "application/problem+json"),
     ))]
 #[put("/channels/{code}/workflow")]
 pub async fn put_workflow(
@@ -194,8 +204,9 @@ pub async fn put_workflow(
     body: ApiJson<WorkflowRequest>,
 ) -> Result<web::Json<WorkflowView>, ApiError> {
     admin.require(Role::Admin)?;
+    let routes = catalog::parse_form(body.0.stages.as_deref(), body.0.routes.as_ref())?;
     Ok(web::Json(
-        catalog::set_workflow(&state, &admin, &code, &body.0.stages)
+        catalog::set_workflow(&state, &admin, &code, routes)
             .await?
             .into(),
     ))

@@ -54,6 +54,7 @@ impl ResponseError for ApiError {
             ApiError::StaleContent(_)
             | ApiError::StageMismatch(_)
             | ApiError::InvalidTransition(_)
+            | ApiError::RiskLowering(_)
             | ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -73,6 +73,7 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(drafts::actions::withdraw)
                 .service(drafts::actions::publish)
                 .service(drafts::actions::retract)
+                .service(drafts::risk::set_risk)
                 .service(drafts::revisions::revisions)
                 .service(drafts::revisions::revision)
                 .service(drafts::revisions::diff)

@@ -1,7 +1,9 @@
 //! One rule, two forms: `/tasks` and the draft lists answer in SQL what the
 //! domain decides in Rust (`can_sign_now`, `decide(View)`). Random grants,
 //! drafts and sign-offs go straight into the database; for every (user,
-//! draft) the SQL answer must equal the domain's (issue 14 item 3).
+//! draft) the SQL answer must equal the domain's (issue 14 item 3). The
+//! drafts follow routes (SPEC §5): every tier, the seeded defaults (leader,
+//! review_3 at quorum 2) and a version with parallel co-signed steps.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,20 +12,23 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use sanshen::db::draft_lists::{self, DraftFilter};
+use sanshen::domain::route::{Route, Routes, Standing, Step};
+use sanshen::domain::vocabulary::Stage;
 use sanshen::domain::workflow::{Action, can_sign_now, decide, eligible_signer};
 use sanshen::drafts::facts;
 use uuid::Uuid;
 
 const USERS: usize = 4;
-const STAGES: [&str; 6] = [
+const STAGES: [&str; 7] = [
     "review_1",
     "proofread_1",
     "review_2",
     "proofread_2",
     "review_3",
     "proofread_3",
+    "leader",
 ];
-const ROLES: [&str; 9] = [
+const ROLES: [&str; 10] = [
     "editor",
     "publisher",
     "review_1",
@@ -32,8 +37,10 @@ const ROLES: [&str; 9] = [
     "proofread_2",
     "review_3",
     "proofread_3",
+    "leader",
     "auditor",
 ];
+const TIERS: [&str; 3] = ["normal", "important", "sensitive"];
 const CHANNELS: [&str; 2] = ["portal", "qq_group"];
 const STATUSES: [&str; 7] = [
     "draft",
@@ -67,9 +74,41 @@ struct Draft {
     channel: usize,
     department: Option<usize>,
     status: usize,
-    stage: usize,
+    /// 2: the seeded routes; 3: the parallel co-signed ones.
+    version: i32,
+    tier: usize,
     round: i32,
     signoffs: Vec<Signoff>,
+}
+
+/// Version 3 of both channels: parallel steps, quorum 2, leader beside
+/// proofread_3 in the last step.
+fn parallel() -> Routes {
+    let step = |stages: &[Stage], quorum| Step {
+        stages: stages.to_vec(),
+        quorum,
+        due_hours: None,
+    };
+    let route = Route {
+        steps: vec![
+            step(&[Stage::Review1, Stage::Proofread1], 2),
+            step(&[Stage::Review2, Stage::Proofread2, Stage::Review3], 1),
+            step(&[Stage::Proofread3, Stage::Leader], 2),
+        ],
+    };
+    Routes {
+        normal: Route::chain(&Stage::DEFAULT_ORDER),
+        important: route.clone(),
+        sensitive: route,
+    }
+}
+
+fn routes_of(version: i32) -> Routes {
+    if version == 2 {
+        Routes::seeded(Stage::DEFAULT_ORDER)
+    } else {
+        parallel()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -109,17 +148,18 @@ fn world() -> impl Strategy<Value = World> {
         0..2usize,
         proptest::option::of(0..2usize),
         status,
-        0..STAGES.len(),
+        (2..4i32, 0..TIERS.len()),
         prop_oneof![1 => Just(1i32), 3 => Just(2i32)],
-        proptest::collection::vec(signoff, 2..14),
+        proptest::collection::vec(signoff, 2..20),
     )
         .prop_map(
-            |(author, channel, department, status, stage, round, signoffs)| Draft {
+            |(author, channel, department, status, (version, tier), round, signoffs)| Draft {
                 author,
                 channel,
                 department,
                 status,
-                stage,
+                version,
+                tier,
                 round,
                 signoffs,
             },
@@ -171,39 +211,78 @@ async fn insert(conn: &mut AsyncPgConnection, w: &World) -> (Vec<Uuid>, Vec<Uuid
             quoted_or_null(department.map(|d| departments[d].to_string())),
         );
     }
+    let parallel = serde_json::to_string(&parallel()).expect("routes as JSON");
+    for channel in CHANNELS {
+        sql += &format!(
+            "INSERT INTO workflows (channel, version, routes) VALUES ('{channel}', 3, '{parallel}');"
+        );
+    }
     let hash = "a".repeat(64);
     let mut drafts = Vec::new();
     for d in &w.drafts {
         let id = Uuid::new_v4();
         drafts.push(id);
         let status = STATUSES[d.status];
-        let stage = (status == "in_review").then(|| STAGES[d.stage].to_string());
+        let routes = routes_of(d.version);
+        let route = match d.tier {
+            0 => &routes.normal,
+            1 => &routes.important,
+            _ => &routes.sensitive,
+        };
+        // In the current round of a draft in review, approvals only of open
+        // stages, as the rules let them in (the route must not complete);
+        // a return ends its round, so none in the current one. One approval
+        // per (stage, round, signer), as the server's index holds.
+        let mut current: Vec<(Stage, Uuid)> = Vec::new();
+        let mut approved = BTreeSet::new();
+        let mut kept = Vec::new();
+        for s in &d.signoffs {
+            let stage = Stage::ALL[s.stage];
+            if status == "in_review" && s.round == d.round {
+                let mut after = current.clone();
+                after.push((stage, users[s.signer]));
+                let open = route.standing(&current);
+                if !s.approve
+                    || !open.open().contains(&stage)
+                    || route.standing(&after) == Standing::Complete
+                {
+                    continue;
+                }
+                current = after;
+            }
+            if s.approve && !approved.insert((s.stage, s.round, s.signer)) {
+                continue;
+            }
+            kept.push(s);
+        }
+        let standing = (status == "in_review").then(|| route.standing(&current));
+        let (stage, step, stages) = match &standing {
+            Some(Standing::At { step, open }) => (
+                Some(open[0].as_str().to_string()),
+                step.to_string(),
+                open.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            _ => (None, "NULL".to_string(), String::new()),
+        };
         sql += &format!(
             "INSERT INTO drafts (id, channel, author_id, department_id, risk_level, status, \
-             current_stage, workflow_version, revision, round) \
-             VALUES ('{id}', '{}', '{}', {}, 'normal', '{status}', {}, 1, 1, {});\
+             current_stage, current_step, current_stages, workflow_version, revision, round) \
+             VALUES ('{id}', '{}', '{}', {}, '{}', '{status}', {}, {step}, '{{{stages}}}', {}, 1, {});\
              INSERT INTO revisions (draft_id, number, title, summary, body, format, content_hash, author_id) \
              VALUES ('{id}', 1, 't', '', 'b', 'text', '{hash}', '{}');",
             CHANNELS[d.channel],
             users[d.author],
             quoted_or_null(d.department.map(|x| departments[x].to_string())),
+            TIERS[d.tier],
             quoted_or_null(stage),
+            d.version,
             d.round,
             users[d.author],
         );
-        let mut approved = BTreeSet::new();
-        for s in &d.signoffs {
-            // One approval per stage per round, as the server's index holds;
-            // in the current round of a draft in review, approvals only of
-            // the stages before the current one (STAGES is the workflow's order).
-            // A return ends its round, so none in the current one either.
-            let current = status == "in_review" && s.round == d.round;
-            if current && (!s.approve || s.stage >= d.stage) {
-                continue;
-            }
-            if s.approve && !approved.insert((s.stage, s.round)) {
-                continue;
-            }
+        for s in kept {
             sql += &format!(
                 "INSERT INTO signoffs (id, draft_id, revision, round, content_hash, stage, signer_id, decision) \
                  VALUES ('{}', '{id}', 1, {}, '{hash}', '{}', '{}', '{}');",
@@ -264,9 +343,12 @@ async fn check(w: World) -> Result<(), TestCaseError> {
             if can_sign_now(&loaded.facts, &actor) {
                 may_sign.insert(*id);
                 TASKS.fetch_add(1, Ordering::Relaxed);
-            } else if let Some(stage) = loaded.facts.current_stage
-                && loaded.facts.author_id != *user
-                && eligible_signer(&actor, stage, &loaded.facts)
+            } else if loaded.facts.author_id != *user
+                && loaded
+                    .facts
+                    .current_stages()
+                    .into_iter()
+                    .any(|stage| eligible_signer(&actor, stage, &loaded.facts))
             {
                 HELD_BY_SEPARATION.fetch_add(1, Ordering::Relaxed);
             }

@@ -586,7 +586,8 @@ async fn a_draft_keeps_the_workflow_version_it_was_submitted_under() {
             d["workflow"]["version"].as_i64(),
             d["current_stage"].as_str()
         ),
-        (Some(1), Some("review_1"))
+        // Version 1 is part one's seed; the §5 migration added version 2.
+        (Some(2), Some("review_1"))
     );
     n.through_all_stages_after_submit(id, &hash).await;
     let (id2, hash2) = n.draft().await;
@@ -596,7 +597,7 @@ async fn a_draft_keeps_the_workflow_version_it_was_submitted_under() {
             d["workflow"]["version"].as_i64(),
             d["current_stage"].as_str()
         ),
-        (Some(2), Some("proofread_1"))
+        (Some(3), Some("proofread_1"))
     );
 }
 

@@ -103,7 +103,7 @@ pub struct RetractRequest {
 }
 
 fn stage_field(value: &str) -> Result<Stage, ApiError> {
-    Stage::parse(value).ok_or_else(|| ApiError::validation("stage", "is not one of the six stages"))
+    Stage::parse(value).ok_or_else(|| ApiError::validation("stage", "is not a stage name"))
 }
 
 fn checks_field(values: Option<Vec<String>>) -> Result<Vec<Check>, ApiError> {
@@ -145,7 +145,7 @@ async fn perform(
     let after = actions::perform(state, user, id, command).await?;
     Ok(with_etag(
         actix_web::http::StatusCode::OK,
-        &reads::view(after),
+        &reads::view(after)?,
     ))
 }
 

@@ -8,6 +8,7 @@ pub mod create;
 pub mod edit;
 pub mod read;
 pub mod revisions;
+pub mod risk;
 pub mod trail;
 
 use actix_web::HttpResponse;
