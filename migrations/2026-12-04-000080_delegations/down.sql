@@ -1,1 +1,2 @@
+ALTER TABLE signoffs DROP COLUMN on_behalf_of;
 DROP TABLE delegations;

@@ -20,3 +20,6 @@ CREATE TABLE delegations (
 CREATE INDEX delegations_by_principal ON delegations (principal_id, created_at DESC);
 CREATE INDEX delegations_by_delegate ON delegations (delegate_id, ends_at)
     WHERE revoked_at IS NULL;
+
+-- A sign-off by a delegate names the principal it was signed for.
+ALTER TABLE signoffs ADD COLUMN on_behalf_of uuid REFERENCES users (id);

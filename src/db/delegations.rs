@@ -5,7 +5,8 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::delegations;
+use crate::db::schema::{delegations, grants, users};
+use crate::db::users::GrantRow;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = delegations)]
@@ -75,18 +76,26 @@ pub async fn revoke(
         .await
 }
 
-/// Delegations in force at `at` that `delegate_id` received.
-pub async fn in_force_for(
-    conn: &mut AsyncPgConnection,
+/// For the workflow rules: each delegation in force at `at` that
+/// `delegate_id` received, with its principal's `disabled` flag and grants
+/// (one row per grant; `None` when the principal holds none).
+pub async fn principals_of(
+    mut conn: &AsyncPgConnection,
     delegate_id: Uuid,
     at: DateTime<Utc>,
-) -> QueryResult<Vec<DelegationRow>> {
+) -> QueryResult<Vec<(DelegationRow, bool, Option<GrantRow>)>> {
     delegations::table
+        .inner_join(users::table.on(users::id.eq(delegations::principal_id)))
+        .left_join(grants::table.on(grants::user_id.eq(delegations::principal_id)))
         .filter(delegations::delegate_id.eq(delegate_id))
         .filter(delegations::revoked_at.is_null())
         .filter(delegations::starts_at.le(at))
         .filter(delegations::ends_at.gt(at))
-        .select(DelegationRow::as_select())
-        .load(conn)
+        .select((
+            DelegationRow::as_select(),
+            users::disabled,
+            Option::<GrantRow>::as_select(),
+        ))
+        .load(&mut conn)
         .await
 }

@@ -11,7 +11,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::drafts::DraftRow;
-use crate::db::schema::{drafts, grants, signoffs};
+use crate::db::schema::{delegations, drafts, grants, signoffs, users};
 
 /// Roles whose grants let one see the drafts their scope covers.
 const SIGHTED_ROLES: [&str; 8] = [
@@ -46,9 +46,22 @@ fn visible_to<'a>(viewer: Uuid, auditor: bool) -> BoxedDrafts<'a> {
     if auditor {
         return query;
     }
+    // A delegate sees what the delegated stages of a principal cover, as
+    // the domain's `can_view`.
+    let now = Utc::now();
+    let delegated_stage = delegations::table.filter(
+        delegations::delegate_id
+            .eq(viewer)
+            .and(delegations::principal_id.eq(grants::user_id))
+            .and(delegations::revoked_at.is_null())
+            .and(delegations::starts_at.le(now))
+            .and(delegations::ends_at.gt(now))
+            .and(delegations::stages.contains(diesel::dsl::array((grants::role,)))),
+    );
     let covering_grant = grants::table.filter(
         grants::user_id
             .eq(viewer)
+            .or(exists(delegated_stage))
             .and(grants::role.eq_any(SIGHTED_ROLES))
             .and(
                 grants::channel
@@ -122,11 +135,33 @@ pub async fn tasks(
             .like(pattern)
             .and(grants::role.like(pattern))
     };
+    // 代签: a grant of a principal whose delegation to `signer` is in force
+    // and covers the grant's stage counts as the signer's own (SPEC §8).
+    let now = Utc::now();
+    let delegated = delegations::table.filter(
+        delegations::delegate_id
+            .eq(signer)
+            .and(delegations::principal_id.eq(grants::user_id))
+            .and(delegations::revoked_at.is_null())
+            .and(delegations::starts_at.le(now))
+            .and(delegations::ends_at.gt(now))
+            .and(delegations::stages.contains(diesel::dsl::array((grants::role,))))
+            .and(not(exists(users::table.filter(
+                users::id.eq(delegations::principal_id).and(users::disabled),
+            )))),
+    );
+    // Separation binds the signer and the grant's holder (the principal,
+    // when delegated) at once.
+    let involved = signoffs::signer_id
+        .eq(signer)
+        .or(signoffs::on_behalf_of.eq(signer))
+        .or(signoffs::signer_id.eq(grants::user_id))
+        .or(signoffs::on_behalf_of.eq(grants::user_id.nullable()));
     let barred = signoffs::table.filter(
         signoffs::draft_id
             .eq(drafts::id)
             .and(signoffs::revision.eq(drafts::revision))
-            .and(signoffs::signer_id.eq(signer))
+            .and(involved)
             .and(
                 // As the domain's `separation`: the same stage in this
                 // round (approval or return), or an excluded stage in any.
@@ -145,6 +180,8 @@ pub async fn tasks(
     let open_and_free = grants::table.filter(
         grants::user_id
             .eq(signer)
+            .or(exists(delegated))
+            .and(drafts::author_id.ne(grants::user_id))
             .and(drafts::current_stages.contains(diesel::dsl::array((grants::role,))))
             .and(
                 grants::channel

@@ -57,6 +57,8 @@ pub struct SignoffRow {
     pub comment: Option<String>,
     pub checks: Vec<String>,
     pub signed_at: DateTime<Utc>,
+    /// The principal a delegate signed for (代签).
+    pub on_behalf_of: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

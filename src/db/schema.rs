@@ -183,6 +183,7 @@ diesel::table! {
         comment -> Nullable<Text>,
         checks -> Array<Text>,
         signed_at -> Timestamptz,
+        on_behalf_of -> Nullable<Uuid>,
     }
 }
 

@@ -39,6 +39,32 @@ pub struct Actor {
     pub user_id: Uuid,
     pub disabled: bool,
     pub grants: Vec<Grant>,
+    /// Whose signing the caller may do now (代签, SPEC §8): the principals
+    /// of the delegations in force that the caller received.
+    pub principals: Vec<Principal>,
+}
+
+/// Someone who delegated signing to the caller, with the grants that bound
+/// what the delegate may sign in their place.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: Uuid,
+    pub disabled: bool,
+    pub grants: Vec<Grant>,
+    /// The stages the delegation covers.
+    pub stages: Vec<Stage>,
+}
+
+impl Principal {
+    /// The principal as a signer of their own, for the grant checks.
+    pub fn as_actor(&self) -> Actor {
+        Actor {
+            user_id: self.user_id,
+            disabled: self.disabled,
+            grants: self.grants.clone(),
+            principals: Vec::new(),
+        }
+    }
 }
 
 /// A sign-off (签字) of the draft's current revision.
@@ -50,6 +76,16 @@ pub struct Signature {
     /// The submission round it was given in; only the current round's
     /// approvals move a draft towards publishable.
     pub round: i32,
+    /// The principal the signer signed for (代签), if any.
+    pub on_behalf_of: Option<Uuid>,
+}
+
+impl Signature {
+    /// Whether `person` answers for this sign-off: as its signer, or as
+    /// the principal it was signed for (invariants 2–3 bind both).
+    pub fn involves(&self, person: Uuid) -> bool {
+        self.signer_id == person || self.on_behalf_of == Some(person)
+    }
 }
 
 /// What the rules need to know about a draft.

@@ -11,7 +11,9 @@
 //! incomplete attestation → 422 `validation_failed`. Risk changes
 //! (escalation, SPEC §5) are judged in `domain::escalation`.
 
-pub use crate::domain::draft_facts::{Actor, DraftFacts, Grant, Signature, Workflow};
+use uuid::Uuid;
+
+pub use crate::domain::draft_facts::{Actor, DraftFacts, Grant, Principal, Signature, Workflow};
 use crate::domain::escalation;
 pub use crate::domain::route::Standing;
 use crate::domain::vocabulary::{Check, RiskLevel, Role, Stage, StageKind, Status};
@@ -61,10 +63,13 @@ pub enum Effect {
     Approve {
         stage: Stage,
         next: Standing,
+        /// The principal the caller signs for (代签), if not for themselves.
+        on_behalf_of: Option<Uuid>,
     },
     /// A sign-off, and the draft goes back to `returned`.
     Return {
         stage: Stage,
+        on_behalf_of: Option<Uuid>,
     },
     Withdraw,
     Publish,
@@ -168,7 +173,18 @@ pub fn can_view(draft: &DraftFacts, actor: &Actor) -> bool {
     !actor.disabled
         && (actor.user_id == draft.author_id
             || actor.grants.iter().any(|g| g.role == Role::Auditor)
-            || SIGHTED.iter().any(|r| holds(actor, *r, draft)))
+            || SIGHTED.iter().any(|r| holds(actor, *r, draft))
+            || delegated_sight(draft, actor))
+}
+
+/// A delegate sees what the delegated stages of their principals cover.
+fn delegated_sight(draft: &DraftFacts, actor: &Actor) -> bool {
+    actor.principals.iter().any(|p| {
+        let principal = p.as_actor();
+        p.stages
+            .iter()
+            .any(|s| holds(&principal, Role::for_stage(*s), draft))
+    })
 }
 
 /// Holds a grant for the stage's role whose scope covers the draft's channel
@@ -181,18 +197,18 @@ pub fn eligible_signer(actor: &Actor, stage: Stage, draft: &DraftFacts) -> bool 
 /// draft; on one revision a person signs at most one review stage, at most
 /// one proofread stage, and a `leader` signer nothing else; and in one
 /// round each stage at most once (a quorum is of distinct people).
+/// With a delegation (代签) both the delegate and the principal must pass.
 pub fn separation(draft: &DraftFacts, actor: &Actor, stage: Stage) -> Result<(), Refusal> {
-    if actor.user_id == draft.author_id {
+    separation_of(draft, actor.user_id, stage)
+}
+
+fn separation_of(draft: &DraftFacts, person: Uuid, stage: Stage) -> Result<(), Refusal> {
+    if person == draft.author_id {
         return Err(Refusal::SeparationOfDuties(
             "the author signs no stage of their own draft",
         ));
     }
-    let mine = || {
-        draft
-            .signatures
-            .iter()
-            .filter(|s| s.signer_id == actor.user_id)
-    };
+    let mine = || draft.signatures.iter().filter(|s| s.involves(person));
     if let Some(other) = mine().find(|s| stage.excludes(s.stage)) {
         return Err(Refusal::SeparationOfDuties(
             match (stage.kind(), other.stage.kind()) {
@@ -218,9 +234,41 @@ pub fn separation(draft: &DraftFacts, actor: &Actor, stage: Stage) -> Result<(),
 /// For `GET /tasks`: in review, with an open stage the caller is eligible
 /// for and may sign under the separation rules.
 pub fn can_sign_now(draft: &DraftFacts, actor: &Actor) -> bool {
-    draft.current_stages().into_iter().any(|stage| {
-        eligible_signer(actor, stage, draft) && separation(draft, actor, stage).is_ok()
-    })
+    draft
+        .current_stages()
+        .into_iter()
+        .any(|stage| signing_as(draft, actor, stage).is_ok())
+}
+
+/// Whose name a sign-off of `stage` by `actor` carries, or why there is
+/// none: `None` when the caller signs for themselves (their own grant comes
+/// first), else the principal of a delegation in force that covers the
+/// stage, within the principal's grant scopes; the separation rules bind
+/// the caller and that principal at once (SPEC §8).
+pub fn signing_as(
+    draft: &DraftFacts,
+    actor: &Actor,
+    stage: Stage,
+) -> Result<Option<Uuid>, Refusal> {
+    if eligible_signer(actor, stage, draft) {
+        return separation(draft, actor, stage).map(|()| None);
+    }
+    let mut refusal = Refusal::Forbidden("you hold no grant for this stage covering this draft");
+    for p in actor
+        .principals
+        .iter()
+        .filter(|p| p.stages.contains(&stage))
+    {
+        if actor.disabled || !eligible_signer(&p.as_actor(), stage, draft) {
+            continue;
+        }
+        match separation(draft, actor, stage).and_then(|()| separation_of(draft, p.user_id, stage))
+        {
+            Ok(()) => return Ok(Some(p.user_id)),
+            Err(e) => refusal = e,
+        }
+    }
+    Err(refusal)
 }
 
 /// Invariant 1 (SPEC §5) as a predicate: every stage of the route has its
@@ -298,7 +346,7 @@ pub fn decide(draft: &DraftFacts, actor: &Actor, action: &Action) -> Result<Effe
             content_hash,
             checks,
         } => {
-            sign(draft, actor, stage, content_hash)?;
+            let on_behalf_of = sign(draft, actor, stage, content_hash)?;
             if stage.kind() == StageKind::Review {
                 let missing: Vec<Check> = Check::ALL
                     .into_iter()
@@ -313,14 +361,18 @@ pub fn decide(draft: &DraftFacts, actor: &Actor, action: &Action) -> Result<Effe
             Ok(Effect::Approve {
                 stage,
                 next: draft.route().standing(&approvals),
+                on_behalf_of,
             })
         }
         Action::Return {
             stage,
             content_hash,
         } => {
-            sign(draft, actor, stage, content_hash)?;
-            Ok(Effect::Return { stage })
+            let on_behalf_of = sign(draft, actor, stage, content_hash)?;
+            Ok(Effect::Return {
+                stage,
+                on_behalf_of,
+            })
         }
         Action::Withdraw => {
             require_author(draft, actor)?;
@@ -356,14 +408,20 @@ pub fn decide(draft: &DraftFacts, actor: &Actor, action: &Action) -> Result<Effe
     }
 }
 
-/// The common checks of approve and return, in the documented order.
+/// The common checks of approve and return, in the documented order;
+/// returns the principal signed for, if any (代签).
 fn sign(
     draft: &DraftFacts,
     actor: &Actor,
     stage: Stage,
     content_hash: &str,
-) -> Result<(), Refusal> {
-    if !eligible_signer(actor, stage, draft) {
+) -> Result<Option<Uuid>, Refusal> {
+    let may = |a: &Actor| eligible_signer(a, stage, draft);
+    let delegated = actor
+        .principals
+        .iter()
+        .any(|p| !actor.disabled && p.stages.contains(&stage) && may(&p.as_actor()));
+    if !may(actor) && !delegated {
         return Err(Refusal::Forbidden(
             "you hold no grant for this stage covering this draft",
         ));
@@ -373,8 +431,9 @@ fn sign(
     if !open.contains(&stage) {
         return Err(Refusal::StageMismatch { open });
     }
-    separation(draft, actor, stage)?;
-    require_current(draft, content_hash)
+    let on_behalf_of = signing_as(draft, actor, stage)?;
+    require_current(draft, content_hash)?;
+    Ok(on_behalf_of)
 }
 
 fn publisher(draft: &DraftFacts, actor: &Actor) -> Result<(), Refusal> {
@@ -390,3 +449,7 @@ fn publisher(draft: &DraftFacts, actor: &Actor) -> Result<(), Refusal> {
 #[cfg(test)]
 #[path = "workflow_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "delegation_tests.rs"]
+mod delegation_tests;

@@ -295,7 +295,7 @@ fn apply(
             m.signs.clear();
         }
         Effect::Submit { .. } => d.round += 1,
-        Effect::Approve { stage, .. } | Effect::Return { stage } => {
+        Effect::Approve { stage, .. } | Effect::Return { stage, .. } => {
             let decision = if matches!(effect, Effect::Return { .. }) {
                 Decision::Return
             } else {
@@ -306,6 +306,7 @@ fn apply(
                 signer_id: actor.user_id,
                 decision,
                 round: d.round,
+                on_behalf_of: None,
             });
             m.signs.push((*stage, who, d.round));
         }

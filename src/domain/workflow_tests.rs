@@ -13,6 +13,7 @@ fn actor(roles: &[Role]) -> Actor {
     Actor {
         user_id: Uuid::new_v4(),
         disabled: false,
+        principals: Vec::new(),
         grants: roles
             .iter()
             .map(|r| Grant {
@@ -57,6 +58,7 @@ fn before(stage: Stage) -> Vec<Signature> {
             signer_id: Uuid::new_v4(),
             decision: Decision::Approve,
             round: 1,
+            on_behalf_of: None,
         })
         .collect()
 }
@@ -155,7 +157,8 @@ fn approval_needs_an_eligible_signer_of_the_current_stage() {
         decide(&d, &r1, &approve(Stage::Review1)),
         Ok(Effect::Approve {
             stage: Stage::Review1,
-            next: at(1, &[Stage::Proofread1])
+            next: at(1, &[Stage::Proofread1]),
+            on_behalf_of: None,
         })
     );
     assert_eq!(
@@ -181,6 +184,7 @@ fn scopes_limit_eligibility_and_sight() {
     let scoped = |channel: Option<&str>, department: Option<Uuid>| Actor {
         user_id: Uuid::new_v4(),
         disabled: false,
+        principals: Vec::new(),
         grants: vec![Grant {
             role: Role::Review1,
             channel: channel.map(String::from),
@@ -276,6 +280,7 @@ fn nobody_signs_two_stages_of_one_kind_of_one_revision() {
         signer_id: both.user_id,
         decision: Decision::Approve,
         round: 1,
+        on_behalf_of: None,
     });
     d.round = 2;
     assert_eq!(
@@ -345,7 +350,8 @@ fn the_last_approval_makes_it_publishable() {
         effect,
         Effect::Approve {
             stage: Stage::Proofread3,
-            next: Standing::Complete
+            next: Standing::Complete,
+            on_behalf_of: None,
         }
     );
     assert_eq!(effect.to_status(), Some(Status::Publishable));
@@ -422,6 +428,7 @@ fn fully_signed(author: &Actor) -> DraftFacts {
             signer_id: Uuid::new_v4(),
             decision: Decision::Approve,
             round: 1,
+            on_behalf_of: None,
         })
         .collect();
     d
@@ -449,6 +456,7 @@ fn publish_needs_the_channels_publisher_and_a_publishable_draft() {
     let elsewhere = Actor {
         user_id: Uuid::new_v4(),
         disabled: false,
+        principals: Vec::new(),
         grants: vec![Grant {
             role: Role::Publisher,
             channel: Some("wechat_official".into()),

@@ -292,6 +292,7 @@ async fn apply(
             Effect::Approve {
                 stage,
                 next: following,
+                on_behalf_of,
             },
             Command::Approve {
                 comment, checks, ..
@@ -307,6 +308,7 @@ async fn apply(
                 Decision::Approve,
                 comment.as_ref().map(Remark::as_str),
                 &checks,
+                *on_behalf_of,
             ));
             event = event
                 .with("checks", checks)
@@ -315,7 +317,13 @@ async fn apply(
                 .with("current_stages", next.current_stages.clone());
             event.stage = Some(stage.as_str().into());
         }
-        (Effect::Return { stage }, Command::Return { reason, .. }) => {
+        (
+            Effect::Return {
+                stage,
+                on_behalf_of,
+            },
+            Command::Return { reason, .. },
+        ) => {
             signed = Some(signoff(
                 user,
                 &loaded,
@@ -323,6 +331,7 @@ async fn apply(
                 Decision::Return,
                 Some(reason.as_str()),
                 &[],
+                *on_behalf_of,
             ));
             event = event.with("reason", reason.as_str());
             event.stage = Some(stage.as_str().into());
@@ -342,6 +351,9 @@ async fn apply(
                 "effect {effect:?} does not answer {command:?}"
             )));
         }
+    }
+    if let Some(principal) = signed.as_ref().and_then(|s| s.on_behalf_of) {
+        event = event.with("on_behalf_of", principal.to_string());
     }
     // Three independent writes, pipelined: one round trip. The sign-off
     // goes first, so that a unique violation is the error reported.
@@ -389,6 +401,7 @@ fn signoff(
     decision: Decision,
     comment: Option<&str>,
     checks: &[String],
+    on_behalf_of: Option<Uuid>,
 ) -> SignoffRow {
     SignoffRow {
         id: Uuid::new_v4(),
@@ -402,5 +415,6 @@ fn signoff(
         comment: comment.map(String::from),
         checks: checks.to_vec(),
         signed_at: Utc::now(),
+        on_behalf_of,
     }
 }

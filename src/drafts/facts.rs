@@ -1,15 +1,17 @@
 //! Loads what the workflow rules need, inside the caller's transaction.
 
+use chrono::Utc;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::auth::{AuthUser, TokenHolder};
 use crate::db::channels::{self, WorkflowRow};
+use crate::db::delegations::{self, DelegationRow};
 use crate::db::drafts::{self, DraftRow, RevisionRow, SignoffRow};
 use crate::db::sessions;
 use crate::db::users::{self, GrantRow};
 use crate::domain::vocabulary::{Decision, RiskLevel, Role, Stage, Status};
-use crate::domain::workflow::{Actor, DraftFacts, Grant, Signature, Workflow};
+use crate::domain::workflow::{Actor, DraftFacts, Grant, Principal, Signature, Workflow};
 use crate::error::ApiError;
 
 /// A draft as stored, its current revision, and the facts for `decide`.
@@ -59,8 +61,11 @@ pub async fn load_as(
     )?;
     let user = holder.admit(live)?;
     let row = row.ok_or(ApiError::NotFound)?;
-    let loaded = rest(shared, row).await?;
-    let actor = to_actor(user.user_id, false, user.grants.clone());
+    let (loaded, delegated) = futures_util::try_join!(rest(shared, row), async {
+        Ok::<_, ApiError>(delegations::principals_of(shared, user.user_id, Utc::now()).await?)
+    })?;
+    let mut actor = to_actor(user.user_id, false, user.grants.clone());
+    actor.principals = principals(delegated)?;
     Ok((loaded, user, actor))
 }
 
@@ -159,16 +164,58 @@ pub fn signature(s: &SignoffRow) -> Result<Signature, ApiError> {
         signer_id: s.signer_id,
         decision: parse_decision(&s.decision)?,
         round: s.round,
+        on_behalf_of: s.on_behalf_of,
     })
 }
 
 /// The caller as the rules see them, read now (in the action's transaction):
 /// a grant revoked or an account disabled a moment ago already counts.
+/// With the principals whose delegations to them are in force (代签).
 pub async fn actor(conn: &AsyncPgConnection, user_id: Uuid) -> Result<Actor, ApiError> {
-    let (disabled, grants) = users::with_grants(conn, user_id)
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
-    Ok(to_actor(user_id, disabled, grants))
+    let (found, delegated) = futures_util::try_join!(
+        users::with_grants(conn, user_id),
+        delegations::principals_of(conn, user_id, Utc::now()),
+    )?;
+    let (disabled, grants) = found.ok_or(ApiError::Unauthenticated)?;
+    let mut actor = to_actor(user_id, disabled, grants);
+    actor.principals = principals(delegated)?;
+    Ok(actor)
+}
+
+/// One `Principal` per delegation, from its rows (one per principal grant).
+fn principals(
+    rows: Vec<(DelegationRow, bool, Option<GrantRow>)>,
+) -> Result<Vec<Principal>, ApiError> {
+    let mut out: Vec<(Uuid, Principal)> = Vec::new();
+    for (d, disabled, grant) in rows {
+        let at = match out.iter().position(|(id, _)| *id == d.id) {
+            Some(i) => i,
+            None => {
+                let stages = d
+                    .stages
+                    .iter()
+                    .map(|s| parse_stage(s))
+                    .collect::<Result<_, _>>()?;
+                out.push((
+                    d.id,
+                    Principal {
+                        user_id: d.principal_id,
+                        disabled,
+                        grants: Vec::new(),
+                        stages,
+                    },
+                ));
+                out.len() - 1
+            }
+        };
+        if let Some(g) = grant {
+            out[at]
+                .1
+                .grants
+                .extend(to_actor(d.principal_id, disabled, vec![g]).grants);
+        }
+    }
+    Ok(out.into_iter().map(|(_, p)| p).collect())
 }
 
 fn to_actor(user_id: Uuid, disabled: bool, grants: Vec<GrantRow>) -> Actor {
@@ -186,5 +233,6 @@ fn to_actor(user_id: Uuid, disabled: bool, grants: Vec<GrantRow>) -> Actor {
         user_id,
         disabled,
         grants,
+        principals: Vec::new(),
     }
 }

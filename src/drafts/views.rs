@@ -139,6 +139,8 @@ pub struct SignoffView {
     /// The checks attested (review stages): political, legal, policy, secrecy, language, public_opinion.
     pub checks: Vec<Check>,
     pub signed_at: DateTime<Utc>,
+    /// The principal the signer signed for (代签), if any.
+    pub on_behalf_of: Option<Uuid>,
 }
 
 impl SignoffView {
@@ -160,6 +162,7 @@ impl SignoffView {
             comment: row.comment,
             checks,
             signed_at: row.signed_at,
+            on_behalf_of: row.on_behalf_of,
         })
     }
 }

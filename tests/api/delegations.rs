@@ -212,3 +212,106 @@ async fn only_the_principal_revokes_and_only_once() {
     assert_eq!(theirs["received"][0]["in_force"], json!(false));
     assert!(theirs["received"][0]["revoked_at"].is_string());
 }
+
+#[tokio::test]
+async fn a_deputy_signs_on_behalf_within_the_delegation_and_its_time() {
+    let room = Newsroom::new().await;
+    let principal = room.signer("review_3");
+    // The deputy holds no grant of their own for review_3.
+    // The deputy is an editor: no grant of their own sees or signs the draft.
+    let deputy = room.app.user(&room.admin, "deputy", &["editor"]).await;
+    let (id, hash) = room.draft().await;
+    room.submit_ok(id, &hash).await;
+    for stage in ["review_1", "proofread_1", "review_2", "proofread_2"] {
+        room.approve_ok(id, stage, &hash).await;
+    }
+    // Before any delegation the draft is not theirs to see.
+    let res = room.approve_as(&deputy, id, "review_3", &hash).await;
+    assert_problem(res, 404, "not_found").await;
+    let listed: Value = room
+        .app
+        .get("/drafts", &deputy.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"], json!([]));
+
+    let (starts_at, ends_at) = period(1);
+    let made: Value = delegate(
+        &room,
+        principal,
+        json!({"to_user_id": deputy.id, "stages": ["review_3"], "starts_at": starts_at,
+            "ends_at": ends_at, "reason": "出差"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(tasks_of(&room, &deputy).await, [id.to_string()]);
+    let listed: Value = room
+        .app
+        .get("/drafts", &deputy.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+    let before = room.app.event_count().await;
+    let res = room.approve_as(&deputy, id, "review_3", &hash).await;
+    assert_eq!(res.status(), 200);
+    assert!(tasks_of(&room, &deputy).await.is_empty());
+    let draft: Value = res.json().await.unwrap();
+    let signoff = draft["signoffs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "review_3")
+        .unwrap()
+        .clone();
+    assert_eq!(signoff["signer_id"], json!(deputy.id));
+    assert_eq!(signoff["on_behalf_of"], json!(principal.id));
+    assert_eq!(room.app.actions_after(before).await, ["stage_approved"]);
+    let recorded = room
+        .app
+        .count(&format!(
+            "SELECT count(*) AS n FROM audit_events WHERE action = 'stage_approved' \
+             AND actor_id = '{}' AND detail->>'on_behalf_of' = '{}'",
+            deputy.id, principal.id
+        ))
+        .await;
+    assert_eq!(recorded, 1);
+
+    // Once revoked, the deputy signs nothing more for the principal.
+    let path = format!("/me/delegations/{}", made["id"].as_str().unwrap());
+    let res = room
+        .app
+        .call(reqwest::Method::DELETE, &path, Some(&principal.token), None)
+        .await;
+    assert_eq!(res.status(), 204);
+    let (id2, hash2) = room.draft().await;
+    room.submit_ok(id2, &hash2).await;
+    for stage in ["review_1", "proofread_1", "review_2", "proofread_2"] {
+        room.approve_ok(id2, stage, &hash2).await;
+    }
+    assert_eq!(tasks_of(&room, principal).await, [id2.to_string()]);
+    assert!(tasks_of(&room, &deputy).await.is_empty());
+    let res = room.approve_as(&deputy, id2, "review_3", &hash2).await;
+    assert_problem(res, 404, "not_found").await;
+}
+
+async fn tasks_of(room: &Newsroom, who: &User) -> Vec<String> {
+    let page: Value = room
+        .app
+        .get("/tasks", &who.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect()
+}
