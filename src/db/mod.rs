@@ -7,6 +7,7 @@ pub mod draft_lists;
 pub mod drafts;
 pub mod embedded;
 pub mod reconcile;
+pub mod reports;
 pub mod schema;
 pub mod sessions;
 pub mod users;

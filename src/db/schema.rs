@@ -194,6 +194,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    department_quotas (id) {
+        id -> Int8,
+        department_id -> Uuid,
+        monthly_items -> Int4,
+        set_at -> Timestamptz,
+        set_by -> Nullable<Uuid>,
+    }
+}
+
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -219,4 +229,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     revisions,
     signoffs,
     comments,
+    department_quotas,
 );
