@@ -12,5 +12,6 @@ pub mod domain;
 pub mod drafts;
 pub mod error;
 pub mod http;
+pub mod reports;
 pub mod startup;
 pub mod state;

@@ -10,6 +10,7 @@ pub mod drafts;
 pub mod embedded;
 pub mod locks;
 pub mod reconcile;
+pub mod reports;
 pub mod schema;
 pub mod sessions;
 pub mod users;

@@ -197,6 +197,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    department_quotas (id) {
+        id -> Int8,
+        department_id -> Uuid,
+        monthly_items -> Int4,
+        set_at -> Timestamptz,
+        set_by -> Nullable<Uuid>,
+    }
+}
+
 diesel::joinable!(users -> departments (department_id));
 diesel::table! {
     delegations (id) {
@@ -238,4 +248,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     revisions,
     signoffs,
     comments,
+    department_quotas,
 );

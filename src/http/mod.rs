@@ -18,7 +18,10 @@ pub mod json;
 pub mod openapi;
 pub mod pagination;
 pub mod problems;
+pub mod quota;
+pub mod reports;
 pub mod request_id;
+pub mod sweep;
 pub mod users;
 
 use actix_web::body::MessageBody;
@@ -80,7 +83,11 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(drafts::comments::comments)
                 .service(drafts::comments::add_comment)
                 .service(drafts::trail::trail)
-                .service(drafts::read::tasks),
+                .service(drafts::read::tasks)
+                .service(quota::set_quota)
+                .service(reports::register)
+                .service(reports::bulletin)
+                .service(sweep::sweep),
         );
 }
 

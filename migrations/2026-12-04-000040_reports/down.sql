@@ -1,0 +1,2 @@
+DROP INDEX audit_events_published;
+DROP TABLE department_quotas;
