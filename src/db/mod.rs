@@ -3,6 +3,7 @@
 pub mod audit_log;
 pub mod chainer;
 pub mod channels;
+pub mod console;
 pub mod draft_lists;
 pub mod drafts;
 pub mod embedded;

@@ -12,6 +12,7 @@ mod audit_export;
 mod auth;
 mod authorization;
 mod concurrency;
+mod console;
 mod embedded_cluster;
 mod embedded_server;
 mod hardening;
