@@ -72,6 +72,7 @@ pub fn scope() -> Scope<
         .service(resource("/drafts/{id}/return", "POST").route(web::post().to(forms::return_)))
         .service(resource("/drafts/{id}/publish", "POST").route(web::post().to(forms::publish)))
         .service(resource("/static/console.css", "GET").route(web::get().to(stylesheet)))
+        .service(resource("/static/icon.svg", "GET").route(web::get().to(icon)))
         .default_service(web::to(not_found))
 }
 
@@ -83,6 +84,16 @@ async fn stylesheet() -> HttpResponse {
             HeaderValue::from_static("max-age=3600"),
         ))
         .body(include_str!("../../../static/console/console.css"))
+}
+
+async fn icon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("max-age=86400"),
+        ))
+        .body(include_str!("../../../static/console/icon.svg"))
 }
 
 async fn not_found() -> HttpResponse {
