@@ -1,4 +1,5 @@
-//! Access tokens (JWT, HS256 pinned) and opaque refresh tokens.
+//! Access tokens (JWT, HS256 pinned) and opaque refresh tokens; the signing
+//! console's cookie token and CSRF tokens (SPEC §11), keyed the same way.
 
 use std::time::Duration;
 
@@ -13,7 +14,13 @@ pub const AUDIENCE: &str = "sanshen-api";
 /// RFC 9068's media type for access tokens: a token of another kind signed
 /// with the same key can never pass as an access token.
 pub const ACCESS_TYP: &str = "at+jwt";
+/// The console's cookie token: its own audience and type, so that a cookie
+/// can never pass as a bearer token, nor a bearer token as a cookie.
+pub const CONSOLE_AUDIENCE: &str = "sanshen-console";
+pub const CONSOLE_TYP: &str = "console+jwt";
 const LEEWAY_SECONDS: u64 = 10;
+
+type HmacSha256 = hmac::Hmac<Sha256>;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
@@ -31,6 +38,9 @@ pub struct Tokens {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    console_validation: Validation,
+    /// Keys the CSRF tokens (an HMAC of the session id).
+    csrf_key: Vec<u8>,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
 }
@@ -45,10 +55,14 @@ impl Tokens {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+        let mut console_validation = validation.clone();
+        console_validation.set_audience(&[CONSOLE_AUDIENCE]);
         Tokens {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            console_validation,
+            csrf_key: secret.to_vec(),
             access_ttl,
             refresh_ttl,
         }
@@ -59,31 +73,87 @@ impl Tokens {
         user_id: Uuid,
         session_id: Uuid,
     ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.issue(user_id, session_id, (AUDIENCE, ACCESS_TYP), self.access_ttl)
+    }
+
+    /// The console's cookie token for a server session. It lives as long as
+    /// a refresh token: the cookie never leaves the browser's cookie jar
+    /// (`HttpOnly`, `SameSite=Strict`) and every request checks the session,
+    /// so logout and disabling end it at once whatever its `exp`.
+    pub fn issue_console(
+        &self,
+        user_id: Uuid,
+        session_id: Uuid,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        let kind = (CONSOLE_AUDIENCE, CONSOLE_TYP);
+        self.issue(user_id, session_id, kind, self.refresh_ttl)
+    }
+
+    fn issue(
+        &self,
+        user_id: Uuid,
+        session_id: Uuid,
+        (aud, typ): (&str, &str),
+        ttl: Duration,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             sub: user_id,
             sid: session_id,
             iat: now,
             nbf: now,
-            exp: now + self.access_ttl.as_secs(),
+            exp: now + ttl.as_secs(),
             iss: ISSUER.into(),
-            aud: AUDIENCE.into(),
+            aud: aud.into(),
         };
         let mut header = Header::new(Algorithm::HS256);
-        header.typ = Some(ACCESS_TYP.into());
+        header.typ = Some(typ.into());
         jsonwebtoken::encode(&header, &claims, &self.encoding)
     }
 
     /// The claims of a valid access token; `None` for anything else, whatever
     /// the reason (the client gets one answer: unauthenticated).
     pub fn verify_access(&self, token: &str) -> Option<Claims> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
+        self.verify(token, &self.validation, ACCESS_TYP)
+    }
+
+    /// The claims of a valid console cookie token; `None` for anything else.
+    pub fn verify_console(&self, token: &str) -> Option<Claims> {
+        self.verify(token, &self.console_validation, CONSOLE_TYP)
+    }
+
+    fn verify(&self, token: &str, validation: &Validation, typ: &str) -> Option<Claims> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, validation).ok()?;
         let typ_ok = data
             .header
             .typ
             .as_deref()
-            .is_some_and(|t| t.eq_ignore_ascii_case(ACCESS_TYP));
+            .is_some_and(|t| t.eq_ignore_ascii_case(typ));
         (typ_ok && data.header.alg == Algorithm::HS256).then_some(data.claims)
+    }
+
+    /// The CSRF token of a session: an HMAC of its id, so it needs no
+    /// storage and dies with the session.
+    pub fn csrf_token(&self, session_id: Uuid) -> String {
+        hex::encode(hmac::Mac::finalize(self.csrf_mac(session_id)).into_bytes())
+    }
+
+    /// Whether `candidate` is the session's CSRF token (constant time).
+    pub fn csrf_matches(&self, session_id: Uuid, candidate: &str) -> bool {
+        hex::decode(candidate)
+            .is_ok_and(|bytes| hmac::Mac::verify_slice(self.csrf_mac(session_id), &bytes).is_ok())
+    }
+
+    fn csrf_mac(&self, session_id: Uuid) -> HmacSha256 {
+        use hmac::KeyInit;
+        // HMAC takes a key of any length; the error branch cannot happen.
+        let mut mac = match HmacSha256::new_from_slice(&self.csrf_key) {
+            Ok(mac) => mac,
+            Err(_) => HmacSha256::new(&Default::default()),
+        };
+        hmac::Mac::update(&mut mac, b"sanshen-console-csrf:");
+        hmac::Mac::update(&mut mac, session_id.as_bytes());
+        mac
     }
 }
 
@@ -133,6 +203,28 @@ mod tests {
             Duration::from_secs(3600),
         );
         assert!(other.verify_access(&token).is_none());
+    }
+
+    #[test]
+    fn console_and_access_tokens_do_not_pass_for_each_other() {
+        let t = tokens();
+        let (user, sid) = (Uuid::new_v4(), Uuid::new_v4());
+        let console = t.issue_console(user, sid).unwrap();
+        let access = t.issue_access(user, sid).unwrap();
+        assert_eq!(t.verify_console(&console).unwrap().sid, sid);
+        assert!(t.verify_access(&console).is_none());
+        assert!(t.verify_console(&access).is_none());
+    }
+
+    #[test]
+    fn csrf_tokens_are_per_session() {
+        let t = tokens();
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let token = t.csrf_token(a);
+        assert!(t.csrf_matches(a, &token));
+        assert!(!t.csrf_matches(b, &token));
+        assert!(!t.csrf_matches(a, ""));
+        assert!(!t.csrf_matches(a, "not hex"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod audit_log;
 pub mod chainer;
 pub mod channels;
 pub mod delegations;
+pub mod console;
 pub mod draft_lists;
 pub mod drafts;
 pub mod embedded;

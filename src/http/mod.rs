@@ -8,6 +8,7 @@ pub mod auth;
 pub mod catalog;
 pub mod chain_nudge;
 pub mod delegations;
+pub mod console;
 pub mod drafts;
 pub mod error;
 pub mod extractors;
@@ -114,7 +115,9 @@ where
         .into_utoipa_app()
         .configure(api)
         .into_app();
-    app.service(fallback::resource("/openapi.json", "GET").route(web::get().to(openapi_json)))
+    // The signing console: HTML pages, outside the OpenAPI document.
+    app.service(console::scope())
+        .service(fallback::resource("/openapi.json", "GET").route(web::get().to(openapi_json)))
         .service(
             SwaggerUi::new("/docs/{_:.*}")
                 .url("/api-docs/openapi.json", openapi::document().clone()),

@@ -14,6 +14,7 @@ mod authorization;
 mod bulletin;
 mod concurrency;
 mod delegations;
+mod console;
 mod embedded_cluster;
 mod embedded_server;
 mod hardening;

@@ -102,11 +102,11 @@ pub struct RetractRequest {
     pub reason: String,
 }
 
-fn stage_field(value: &str) -> Result<Stage, ApiError> {
+pub(crate) fn stage_field(value: &str) -> Result<Stage, ApiError> {
     Stage::parse(value).ok_or_else(|| ApiError::validation("stage", "is not a stage name"))
 }
 
-fn checks_field(values: Option<Vec<String>>) -> Result<Vec<Check>, ApiError> {
+pub(crate) fn checks_field(values: Option<Vec<String>>) -> Result<Vec<Check>, ApiError> {
     values
         .unwrap_or_default()
         .iter()
@@ -120,7 +120,7 @@ fn checks_field(values: Option<Vec<String>>) -> Result<Vec<Check>, ApiError> {
         })
 }
 
-fn url_field(url: Option<String>) -> Result<Option<String>, ApiError> {
+pub(crate) fn url_field(url: Option<String>) -> Result<Option<String>, ApiError> {
     match url {
         Some(u)
             if u.chars().count() > 2000

@@ -27,11 +27,11 @@ fn problems(errors: Vec<FieldError>) -> ApiError {
     ApiError::Validation(errors.into_iter().map(FieldProblem::from).collect())
 }
 
-fn remark(field: &'static str, text: String) -> Result<Remark, ApiError> {
+pub(crate) fn remark(field: &'static str, text: String) -> Result<Remark, ApiError> {
     Remark::parse(field, text).map_err(|e| problems(vec![e]))
 }
 
-fn hash_field(field: &'static str, value: &str) -> Result<ContentHash, ApiError> {
+pub(crate) fn hash_field(field: &'static str, value: &str) -> Result<ContentHash, ApiError> {
     ContentHash::parse(value)
         .ok_or_else(|| ApiError::validation(field, "must be 64 lowercase hex digits"))
 }
