@@ -9,4 +9,5 @@ pub mod draft_facts;
 pub mod password;
 pub mod username;
 pub mod vocabulary;
+pub mod webhook_format;
 pub mod workflow;
