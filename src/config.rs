@@ -26,6 +26,10 @@ pub struct Settings {
     pub pool_size: usize,
     /// Peers whose `X-Forwarded-For` is believed: the load balancers.
     pub trusted_proxies: TrustedProxies,
+    /// Webhook retries wait this, doubling (`SANSHEN_WEBHOOK_BACKOFF_MS`).
+    pub webhook_backoff: Duration,
+    /// One webhook request may take this long (`SANSHEN_WEBHOOK_TIMEOUT_MS`).
+    pub webhook_timeout: Duration,
 }
 
 /// The networks of the reverse proxies in front of sanshen
@@ -143,6 +147,18 @@ impl Settings {
                 300..=2_592_000,
             )?),
             pool_size: seconds(&get, "SANSHEN_DB_POOL_SIZE", 16, 1..=512)? as usize,
+            webhook_backoff: Duration::from_millis(seconds(
+                &get,
+                "SANSHEN_WEBHOOK_BACKOFF_MS",
+                5_000,
+                1..=3_600_000,
+            )?),
+            webhook_timeout: Duration::from_millis(seconds(
+                &get,
+                "SANSHEN_WEBHOOK_TIMEOUT_MS",
+                10_000,
+                100..=120_000,
+            )?),
         })
     }
 }

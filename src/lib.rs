@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod background;
 pub mod cli;
 pub mod config;
 pub mod credentials;
@@ -14,3 +15,4 @@ pub mod error;
 pub mod http;
 pub mod startup;
 pub mod state;
+pub mod webhooks;

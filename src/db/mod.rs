@@ -10,6 +10,7 @@ pub mod reconcile;
 pub mod schema;
 pub mod sessions;
 pub mod users;
+pub mod webhooks;
 
 use std::time::Duration;
 

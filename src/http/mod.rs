@@ -19,6 +19,7 @@ pub mod pagination;
 pub mod problems;
 pub mod request_id;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -75,7 +76,11 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(drafts::comments::comments)
                 .service(drafts::comments::add_comment)
                 .service(drafts::trail::trail)
-                .service(drafts::read::tasks),
+                .service(drafts::read::tasks)
+                .service(webhooks::create)
+                .service(webhooks::list)
+                .service(webhooks::remove)
+                .service(webhooks::deliveries),
         );
 }
 

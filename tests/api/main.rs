@@ -20,4 +20,5 @@ mod operations;
 mod property;
 mod reads;
 mod tasks_rule;
+mod webhooks;
 mod workflow;
