@@ -111,7 +111,7 @@ impl From<DeliveryRow> for DeliveryView {
     }
 }
 
-#[utoipa::path(tag = "webhooks", security(("bearer" = [])), request_body = CreateWebhookRequest,
+#[utoipa::path(operation_id = "create_webhook", tag = "webhooks", security(("bearer" = [])), request_body = CreateWebhookRequest,
     description = "Requires `admin`. Deliveries are written with the change they announce and sent by a background sender, at least once.",
     responses(
         (status = 201, body = WebhookView),
@@ -158,7 +158,7 @@ pub async fn list(
     )))
 }
 
-#[utoipa::path(tag = "webhooks", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "delete_webhook", tag = "webhooks", security(("bearer" = [])), params(("id" = Uuid, Path)),
     description = "Requires `admin`. Undelivered messages are dropped with it.",
     responses(
         (status = 204, description = "Deleted"),
@@ -174,7 +174,7 @@ pub async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(tag = "webhooks", security(("bearer" = [])), params(("id" = Uuid, Path), ListQuery),
+#[utoipa::path(operation_id = "webhook_deliveries", tag = "webhooks", security(("bearer" = [])), params(("id" = Uuid, Path), ListQuery),
     description = "Requires `admin`. The delivery log, oldest first.",
     responses(
         (status = 200, body = Page<DeliveryView>),

@@ -4,11 +4,8 @@
 //! a dead receiver, and two processes sharing one outbox.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
@@ -16,99 +13,8 @@ use crate::common::newsroom::{CHECKS, Newsroom, STAGES};
 use crate::common::{TestApp, User, assert_problem};
 use crate::instances::process::on_database;
 
-/// What the receiver does with the n-th request it gets (0-based).
-#[derive(Clone, Copy)]
-enum Behaviour {
-    FailFirst,
-    AlwaysOk,
-    /// Never answers: a receiver that is up but dead.
-    Hang,
-}
-
-#[derive(Debug, Clone)]
-struct Received {
-    path_and_query: String,
-    headers: http::HeaderMap,
-    body: Bytes,
-}
-
-/// A local HTTP receiver on 127.0.0.1:0, recording every request.
-struct Receiver {
-    base: String,
-    got: Arc<Mutex<Vec<Received>>>,
-    _handle: actix_web::dev::ServerHandle,
-}
-
-impl Receiver {
-    fn start(behaviour: Behaviour) -> Receiver {
-        let got: Arc<Mutex<Vec<Received>>> = Arc::default();
-        let recorded = got.clone();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the receiver");
-        let port = listener.local_addr().expect("addr").port();
-        let server = HttpServer::new(move || {
-            let recorded = recorded.clone();
-            App::new().default_service(web::to(move |req: HttpRequest, body: Bytes| {
-                let recorded = recorded.clone();
-                async move {
-                    let mut headers = http::HeaderMap::new();
-                    for (name, value) in req.headers() {
-                        headers.insert(
-                            http::HeaderName::from_bytes(name.as_str().as_bytes()).unwrap(),
-                            http::HeaderValue::from_bytes(value.as_bytes()).unwrap(),
-                        );
-                    }
-                    let n = {
-                        let mut got = recorded.lock().unwrap();
-                        got.push(Received {
-                            path_and_query: req.uri().to_string(),
-                            headers,
-                            body,
-                        });
-                        got.len() - 1
-                    };
-                    match behaviour {
-                        Behaviour::FailFirst if n == 0 => {
-                            HttpResponse::InternalServerError().finish()
-                        }
-                        Behaviour::Hang => std::future::pending().await,
-                        _ => HttpResponse::Ok().json(json!({"errcode": 0, "errmsg": "ok"})),
-                    }
-                }
-            }))
-        })
-        .workers(1)
-        .listen(listener)
-        .expect("listen")
-        .run();
-        let handle = server.handle();
-        tokio::spawn(server);
-        Receiver {
-            base: format!("http://127.0.0.1:{port}"),
-            got,
-            _handle: handle,
-        }
-    }
-
-    fn requests(&self) -> Vec<Received> {
-        self.got.lock().unwrap().clone()
-    }
-
-    async fn wait_for(&self, n: usize) -> Vec<Received> {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let got = self.requests();
-            if got.len() >= n {
-                return got;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "receiver got {} of {n} requests",
-                got.len()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
+mod receiver;
+use receiver::{Behaviour, Receiver};
 
 async fn create_webhook(app: &TestApp, admin: &User, body: Value) -> Value {
     let res = app.post("/webhooks", &admin.token, body).await;
@@ -552,4 +458,36 @@ async fn two_processes_share_one_outbox_and_deliver_each_message_once() {
             .verify(&r.body, &r.headers)
             .expect("signature verifies");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_is_not_followed_and_counts_as_a_failed_try() {
+    let room = Newsroom::new().await;
+    let receiver = Receiver::start(Behaviour::Redirect);
+    let hook = create_webhook(
+        &room.app,
+        &room.admin,
+        json!({"url": format!("{}/hook", receiver.base), "events": ["draft.submitted"]}),
+    )
+    .await;
+    let hook_id = hook["id"].as_str().unwrap();
+    let (draft, hash) = room.draft().await;
+    room.submit_ok(draft, &hash).await;
+    // The retry after the first redirect shows the first try was recorded.
+    receiver.wait_for(2).await;
+    let log = deliveries(&room.app, &room.admin, hook_id).await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["status"], "pending");
+    assert_eq!(log[0]["last_status"], 302);
+    assert_eq!(log[0]["last_error"], "redirect not followed");
+    let paths: BTreeSet<String> = receiver
+        .requests()
+        .into_iter()
+        .map(|r| r.path_and_query)
+        .collect();
+    assert_eq!(
+        paths,
+        BTreeSet::from(["/hook".to_string()]),
+        "never /elsewhere"
+    );
 }
