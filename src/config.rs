@@ -258,6 +258,22 @@ mod tests {
     }
 
     #[test]
+    fn webhook_timing_defaults_to_spec_and_is_bounded() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.webhook_backoff, Duration::from_secs(5));
+        assert_eq!(s.webhook_timeout, Duration::from_secs(10));
+        let fast = settings(&[("SANSHEN_WEBHOOK_BACKOFF_MS", "50")]).unwrap();
+        assert_eq!(fast.webhook_backoff, Duration::from_millis(50));
+        for (name, bad) in [
+            ("SANSHEN_WEBHOOK_BACKOFF_MS", "0"),
+            ("SANSHEN_WEBHOOK_TIMEOUT_MS", "99"),
+            ("SANSHEN_WEBHOOK_TIMEOUT_MS", "ten"),
+        ] {
+            assert_eq!(settings(&[(name, bad)]).unwrap_err().variable, name);
+        }
+    }
+
+    #[test]
     fn a_non_postgres_url_is_refused() {
         let err = settings(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
         assert_eq!(err.variable, "DATABASE_URL");
