@@ -26,6 +26,10 @@ pub struct Settings {
     pub pool_size: usize,
     /// Peers whose `X-Forwarded-For` is believed: the load balancers.
     pub trusted_proxies: TrustedProxies,
+    /// Webhook retries wait this, doubling (`SANSHEN_WEBHOOK_BACKOFF_MS`).
+    pub webhook_backoff: Duration,
+    /// One webhook request may take this long (`SANSHEN_WEBHOOK_TIMEOUT_MS`).
+    pub webhook_timeout: Duration,
 }
 
 /// The networks of the reverse proxies in front of sanshen
@@ -143,6 +147,18 @@ impl Settings {
                 300..=2_592_000,
             )?),
             pool_size: seconds(&get, "SANSHEN_DB_POOL_SIZE", 16, 1..=512)? as usize,
+            webhook_backoff: Duration::from_millis(seconds(
+                &get,
+                "SANSHEN_WEBHOOK_BACKOFF_MS",
+                5_000,
+                1..=3_600_000,
+            )?),
+            webhook_timeout: Duration::from_millis(seconds(
+                &get,
+                "SANSHEN_WEBHOOK_TIMEOUT_MS",
+                10_000,
+                100..=120_000,
+            )?),
         })
     }
 }
@@ -238,6 +254,22 @@ mod tests {
             let err = settings(&[("SANSHEN_TRUSTED_PROXIES", bad)]).unwrap_err();
             assert_eq!(err.variable, "SANSHEN_TRUSTED_PROXIES", "{bad}");
             assert!(err.to_string().starts_with("SANSHEN_TRUSTED_PROXIES: "));
+        }
+    }
+
+    #[test]
+    fn webhook_timing_defaults_to_spec_and_is_bounded() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.webhook_backoff, Duration::from_secs(5));
+        assert_eq!(s.webhook_timeout, Duration::from_secs(10));
+        let fast = settings(&[("SANSHEN_WEBHOOK_BACKOFF_MS", "50")]).unwrap();
+        assert_eq!(fast.webhook_backoff, Duration::from_millis(50));
+        for (name, bad) in [
+            ("SANSHEN_WEBHOOK_BACKOFF_MS", "0"),
+            ("SANSHEN_WEBHOOK_TIMEOUT_MS", "99"),
+            ("SANSHEN_WEBHOOK_TIMEOUT_MS", "ten"),
+        ] {
+            assert_eq!(settings(&[(name, bad)]).unwrap_err().variable, name);
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod background;
 pub mod cli;
 pub mod config;
 pub mod console;
@@ -16,3 +17,4 @@ pub mod http;
 pub mod reports;
 pub mod startup;
 pub mod state;
+pub mod webhooks;

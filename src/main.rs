@@ -83,6 +83,7 @@ async fn serve() -> anyhow::Result<ExitCode> {
         tracing::info!(address = %settings.bind, "sanshen listening");
         let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let chainer = state.chainer.clone();
+        let webhooks = state.webhooks.clone();
         let stopped = startup::build_server(state, listener, workers)?.await;
         // The server has stopped (SIGTERM, Ctrl-C): no request can queue an
         // event any more. Link the queued ones while the database is still
@@ -91,6 +92,11 @@ async fn serve() -> anyhow::Result<ExitCode> {
         // not linked waits in the database for the next start.
         if tokio::time::timeout(CHAINER_STOP, chainer.stop()).await.is_err() {
             tracing::warn!("the audit chainer did not stop in time; queued events wait in the database");
+        }
+        // In-flight webhook deliveries end within their request timeout;
+        // what is cut off is retried by the next sender (at-least-once).
+        if tokio::time::timeout(CHAINER_STOP, webhooks.stop()).await.is_err() {
+            tracing::warn!("the webhook sender did not stop in time; its deliveries are retried later");
         }
         stopped?;
         anyhow::Ok(())

@@ -22,6 +22,7 @@ use crate::domain::vocabulary::Role;
 use crate::http;
 use crate::http::{chain_nudge, request_id};
 use crate::state::AppState;
+use crate::webhooks::sender::{self, Schedule};
 
 pub const DATABASE_NAME: &str = "sanshen";
 
@@ -103,12 +104,17 @@ pub async fn build_state(settings: &Settings, database_url: &str) -> anyhow::Res
         url: database_url.into(),
         size: settings.pool_size,
     };
-    // The background pool: the chainer, start-up, maintenance. The HTTP
+    // The background pool: the chainer, the webhook sender, start-up, maintenance. The HTTP
     // workers build their own (`AppState::for_worker`).
     let pool: DbPool = pools.build(settings.pool_size.min(BACKGROUND_CONNECTIONS))?;
     let secret = jwt_secret(settings)?;
+    let schedule = Schedule {
+        backoff: settings.webhook_backoff,
+        timeout: settings.webhook_timeout,
+    };
     Ok(AppState {
         chainer: Chainer::start(pool.clone()),
+        webhooks: sender::start(pool.clone(), schedule)?,
         pool,
         pools,
         tokens: Tokens::new(&secret, settings.access_ttl, settings.refresh_ttl),

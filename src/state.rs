@@ -1,6 +1,7 @@
 //! What every handler shares: the pool, token keys, the password hasher and
 //! the audit chainer's doorbell.
 
+use crate::background::Job;
 use crate::config::TrustedProxies;
 use crate::credentials::hashing::Hasher;
 use crate::credentials::token::Tokens;
@@ -16,6 +17,8 @@ pub struct AppState {
     pub tokens: Tokens,
     pub hasher: Hasher,
     pub chainer: Chainer,
+    /// The webhook sender's doorbell (SPEC §8): rung after each change.
+    pub webhooks: Job,
     /// Whose `X-Forwarded-For` names the client (`SANSHEN_TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
 }

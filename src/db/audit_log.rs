@@ -8,6 +8,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::audit_pending;
+use crate::db::webhooks;
 
 /// What happened, by whom, from where; the chain fields are filled in by the chainer.
 #[derive(Debug, Clone, Default)]
@@ -90,7 +91,11 @@ struct PendingRow<'a> {
 /// change. It waits in `audit_pending` until the chainer links it (usually
 /// within milliseconds of the commit; audit reads chain first, so they
 /// never miss a committed event). Returns its place in the queue.
+///
+/// The webhook outbox rows the event announces (SPEC §8) are written here
+/// too, so they commit or roll back with the change like the event.
 pub async fn append(mut conn: &AsyncPgConnection, new: NewEvent) -> QueryResult<i64> {
+    webhooks::enqueue(conn, &new).await?;
     // Microseconds are what PostgreSQL stores, so the hashed text and the
     // stored timestamp round-trip exactly.
     let at = Utc::now().trunc_subsecs(6);

@@ -15,6 +15,7 @@ pub mod reports;
 pub mod schema;
 pub mod sessions;
 pub mod users;
+pub mod webhooks;
 
 use std::time::Duration;
 

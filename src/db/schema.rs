@@ -207,6 +207,30 @@ diesel::table! {
     }
 }
 
+    webhooks (id) {
+        id -> Uuid,
+        url -> Text,
+        events -> Array<Text>,
+        format -> Text,
+        secret -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+diesel::table! {
+    webhook_deliveries (seq) {
+        seq -> Int8,
+        id -> Uuid,
+        webhook_id -> Uuid,
+        event_type -> Text,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_status -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(users -> departments (department_id));
 diesel::table! {
     delegations (id) {
@@ -249,4 +273,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     signoffs,
     comments,
     department_quotas,
+    webhooks,
+    webhook_deliveries,
 );

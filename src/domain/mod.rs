@@ -12,4 +12,5 @@ pub mod password;
 pub mod route;
 pub mod username;
 pub mod vocabulary;
+pub mod webhook_format;
 pub mod workflow;

@@ -19,13 +19,15 @@ pub async fn middleware(
     let chainer = changes
         .then(|| {
             req.app_data::<web::Data<AppState>>()
-                .map(|s| s.chainer.clone())
+                .map(|s| (s.chainer.clone(), s.webhooks.clone()))
         })
         .flatten();
     let response = next.call(req).await;
     // After the handler: its transaction has committed or rolled back.
-    if let Some(chainer) = chainer {
+    if let Some((chainer, webhooks)) = chainer {
         chainer.ring();
+        // Its outbox rows committed with it: deliver them now.
+        webhooks.ring();
     }
     response
 }

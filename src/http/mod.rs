@@ -24,6 +24,7 @@ pub mod reports;
 pub mod request_id;
 pub mod sweep;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -88,7 +89,11 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(quota::set_quota)
                 .service(reports::register)
                 .service(reports::bulletin)
-                .service(sweep::sweep),
+                .service(sweep::sweep)
+                .service(webhooks::create)
+                .service(webhooks::list)
+                .service(webhooks::remove)
+                .service(webhooks::deliveries),
         );
 }
 

@@ -9,7 +9,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::drafts::views;
 use crate::http::drafts::revisions::RevisionSummary;
-use crate::http::{error, pagination, users};
+use crate::http::{error, pagination, users, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,7 +22,8 @@ use crate::http::{error, pagination, users};
     components(schemas(
         error::Problem, error::FieldProblem, pagination::Page<users::UserView>,
         pagination::Page<views::DraftSummary>, pagination::Page<RevisionSummary>,
-        pagination::Page<views::CommentView>,
+        pagination::Page<views::CommentView>, pagination::Page<webhooks::WebhookView>,
+        pagination::Page<webhooks::DeliveryView>,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -32,6 +33,7 @@ use crate::http::{error, pagination, users};
         (name = "drafts", description = "Drafts (稿件) and the six-stage sign-off (三审三校)"),
         (name = "delegations", description = "Delegation of signing (代签): given and received"),
         (name = "audit", description = "The tamper-evident trail, for auditors (auditor only; every call is recorded)"),
+        (name = "webhooks", description = "Notifying receivers and WeCom/DingTalk group robots of draft events (admin)"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

@@ -2,7 +2,7 @@
 //! shutdown order, keep-alive, and the database going away and coming back.
 
 mod outage;
-mod process;
+pub(crate) mod process;
 
 use std::time::Duration;
 

@@ -26,4 +26,5 @@ mod reads;
 mod register;
 mod sweep;
 mod tasks_rule;
+mod webhooks;
 mod workflow;

@@ -122,6 +122,8 @@ fn settings(database_url: &str, secret: &str) -> Settings {
         "DATABASE_URL" => Some(url.clone()),
         "SANSHEN_JWT_SECRET" => Some(secret.clone()),
         "SANSHEN_DB_POOL_SIZE" => Some("8".into()),
+        // Webhook retries in milliseconds, not seconds (tests/api/webhooks.rs).
+        "SANSHEN_WEBHOOK_BACKOFF_MS" => Some("50".into()),
         _ => None,
     })
     .expect("test settings");
