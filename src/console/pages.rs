@@ -67,7 +67,7 @@ pub async fn draft(state: &AppState, user: &AuthUser, id: Uuid) -> Result<DraftP
     let current = loaded.revision.clone();
     let since = since(&mut conn, user, &current).await?;
     Ok(DraftPage {
-        draft: reads::view(loaded),
+        draft: reads::view(loaded)?,
         offer,
         may_publish,
         auditor: reads::is_auditor(user),
@@ -78,23 +78,30 @@ pub async fn draft(state: &AppState, user: &AuthUser, id: Uuid) -> Result<DraftP
 /// Asks the rules about an approval of the open stage of exactly this text
 /// with every check attested: allowed, barred by separation of duties, or
 /// not the caller's at all.
+/// With parallel stages open (SPEC §5), the first the caller may sign.
 fn sign_offer(facts: &DraftFacts, actor: &Actor, hash: &str) -> SignOffer {
-    let (Status::InReview, Some(stage)) = (facts.status, facts.current_stage) else {
+    if facts.status != Status::InReview {
         return SignOffer::Nothing;
-    };
-    let approve = Action::Approve {
-        stage,
-        content_hash: hash,
-        checks: &Check::ALL,
-    };
-    match decide(facts, actor, &approve) {
-        Ok(_) => SignOffer::Sign(stage),
-        Err(Refusal::SeparationOfDuties(why)) => SignOffer::Barred {
-            stage,
-            why: why.into(),
-        },
-        Err(_) => SignOffer::Nothing,
     }
+    let mut offer = SignOffer::Nothing;
+    for stage in facts.current_stages() {
+        let approve = Action::Approve {
+            stage,
+            content_hash: hash,
+            checks: &Check::ALL,
+        };
+        match decide(facts, actor, &approve) {
+            Ok(_) => return SignOffer::Sign(stage),
+            Err(Refusal::SeparationOfDuties(why)) if matches!(offer, SignOffer::Nothing) => {
+                offer = SignOffer::Barred {
+                    stage,
+                    why: why.into(),
+                };
+            }
+            Err(_) => {}
+        }
+    }
+    offer
 }
 
 /// The revision the caller last signed before this one, or else the one the

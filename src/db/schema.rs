@@ -207,6 +207,7 @@ diesel::table! {
     }
 }
 
+diesel::table! {
     webhooks (id) {
         id -> Uuid,
         url -> Text,
@@ -215,6 +216,9 @@ diesel::table! {
         secret -> Nullable<Text>,
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
+    }
+}
+
 diesel::table! {
     webhook_deliveries (seq) {
         seq -> Int8,
@@ -230,8 +234,12 @@ diesel::table! {
         last_error -> Nullable<Text>,
         delivered_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(users -> departments (department_id));
+
 diesel::table! {
     delegations (id) {
         id -> Uuid,

@@ -11,6 +11,7 @@ pub fn stage(s: Stage) -> &'static str {
         Stage::Proofread2 => "二校 Proofread 2",
         Stage::Review3 => "终审 Review 3",
         Stage::Proofread3 => "三校 Proofread 3",
+        Stage::Leader => "审定 Leader",
     }
 }
 

@@ -289,7 +289,7 @@ pub async fn sheet(
     let (loaded, events) = reads::trail(&state, &user, *id)
         .await
         .map_err(ConsoleError::on_draft(*id))?;
-    let d = reads::view(loaded);
+    let d = reads::view(loaded).map_err(ConsoleError::on_draft(*id))?;
     let rows: Vec<SheetRow> = d
         .workflow
         .stages
