@@ -19,5 +19,6 @@ mod instances;
 mod operations;
 mod property;
 mod reads;
+mod routes;
 mod tasks_rule;
 mod workflow;
