@@ -49,8 +49,13 @@ pub struct Route {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Routes {
+    // `Route` is transparent in JSON (a list of steps); utoipa does not
+    // follow serde(transparent), so the documented type is said here.
+    #[schema(value_type = Vec<Step>)]
     pub normal: Route,
+    #[schema(value_type = Vec<Step>)]
     pub important: Route,
+    #[schema(value_type = Vec<Step>)]
     pub sensitive: Route,
 }
 

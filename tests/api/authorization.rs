@@ -1,5 +1,6 @@
 //! The authorization matrix: every actor × every action × every status,
-//! against an explicit table of expected answers (SPEC §2 and §3).
+//! against an explicit table of expected answers (SPEC §2, §3 and §5: the
+//! `leader` and the risk tier).
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -17,23 +18,26 @@ const STATUSES: [&str; 7] = [
     "withdrawn",
     "retracted",
 ];
-const ACTORS: [&str; 8] = [
+const ACTORS: [&str; 9] = [
     "author",
     "signer",
     "other_signer",
+    "leader",
     "publisher",
     "auditor",
     "admin",
     "stranger",
     "anonymous",
 ];
-const ACTIONS: [&str; 9] = [
+const ACTIONS: [&str; 10] = [
     "view", "edit", "submit", "approve", "return", "withdraw", "publish", "retract", "comment",
+    "risk",
 ];
 
 /// The problem code a user sees with each refusal in this matrix (the hash
-/// is always current and the signer's stage the current one, so a 409 is
-/// always the status and a 403 always the role or scope); "" for a success.
+/// is always current, the signer's stage the current one and the risk
+/// change a raise with a reason, so a 409 is always the status and a 403
+/// always the role or scope); "" for a success.
 fn code_of(status: u16) -> &'static str {
     match status {
         401 => "unauthenticated",
@@ -52,6 +56,14 @@ fn expected(action: &str, actor: &str, status: &str) -> u16 {
         _ => {}
     }
     let allowed = |states: &[&str], ok: u16| if states.contains(&status) { ok } else { 409 };
+    if action == "risk" {
+        // The status first: only draft, returned and in_review have a tier to set.
+        return match (status, actor) {
+            ("draft" | "returned", "author") | ("in_review", "signer") => 200,
+            ("draft" | "returned" | "in_review", _) => 403,
+            _ => 409,
+        };
+    }
     match (action, actor) {
         ("view", _) => 200,
         ("comment", "auditor") => 403,
@@ -68,6 +80,7 @@ fn expected(action: &str, actor: &str, status: &str) -> u16 {
 struct Cast {
     n: Newsroom,
     other_signer: User,
+    leader: User,
     stranger: User,
 }
 
@@ -77,6 +90,7 @@ impl Cast {
             "author" => Some(&self.n.author),
             "signer" => Some(self.n.signer("review_1")),
             "other_signer" => Some(&self.other_signer),
+            "leader" => Some(&self.leader),
             "publisher" => Some(&self.n.publisher),
             "auditor" => Some(&self.n.auditor),
             "admin" => Some(&self.n.admin),
@@ -163,6 +177,11 @@ impl Cast {
                 format!("/drafts/{id}/retract"),
                 Some(json!({"reason": "撤回"})),
             ),
+            "risk" => (
+                Method::POST,
+                format!("/drafts/{id}/risk"),
+                Some(json!({"risk_level": "important", "reason": "升级"})),
+            ),
             _ => (
                 Method::POST,
                 format!("/drafts/{id}/comments"),
@@ -179,10 +198,12 @@ impl Cast {
 async fn every_actor_action_and_status_gets_the_expected_answer() {
     let n = Newsroom::new().await;
     let other_signer = n.app.user(&n.admin, "other.signer", &["proofread_3"]).await;
+    let leader = n.app.user(&n.admin, "leader", &["leader"]).await;
     let stranger = n.app.user(&n.admin, "stranger", &["editor"]).await;
     let cast = Cast {
         n,
         other_signer,
+        leader,
         stranger,
     };
     let mut failures = Vec::new();

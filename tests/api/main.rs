@@ -25,6 +25,7 @@ mod quota;
 mod reads;
 mod register;
 mod sweep;
+mod routes;
 mod tasks_rule;
 mod webhooks;
 mod workflow;
