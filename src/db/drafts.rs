@@ -53,6 +53,8 @@ pub struct SignoffRow {
     pub comment: Option<String>,
     pub checks: Vec<String>,
     pub signed_at: DateTime<Utc>,
+    /// The machine-check finding ids acknowledged (SPEC §6).
+    pub acknowledged: Vec<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

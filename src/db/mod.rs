@@ -3,9 +3,11 @@
 pub mod audit_log;
 pub mod chainer;
 pub mod channels;
+pub mod check_reports;
 pub mod draft_lists;
 pub mod drafts;
 pub mod embedded;
+pub mod lexicons;
 pub mod reconcile;
 pub mod schema;
 pub mod sessions;

@@ -2,6 +2,7 @@
 //! the password policy.
 
 pub mod audit_chain;
+pub mod check;
 pub mod content;
 pub mod content_hash;
 pub mod diff;

@@ -69,6 +69,9 @@ pub struct SignoffView {
     /// The checks attested (review stages): political, legal, policy, secrecy, language, public_opinion.
     pub checks: Vec<Check>,
     pub signed_at: DateTime<Utc>,
+    /// Machine-check finding ids the signer acknowledged (SPEC §6).
+    #[schema(example = json!(["body:12-23:mobile"]))]
+    pub acknowledged: Vec<String>,
 }
 
 impl SignoffView {
@@ -94,6 +97,7 @@ impl SignoffView {
             comment: row.comment,
             checks,
             signed_at: row.signed_at,
+            acknowledged: row.acknowledged,
         }
     }
 }

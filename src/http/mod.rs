@@ -7,6 +7,7 @@ pub mod audit_lookup;
 pub mod auth;
 pub mod catalog;
 pub mod chain_nudge;
+pub mod check;
 pub mod drafts;
 pub mod error;
 pub mod extractors;
@@ -14,6 +15,7 @@ pub mod fallback;
 pub mod grants;
 pub mod health;
 pub mod json;
+pub mod lexicons;
 pub mod openapi;
 pub mod pagination;
 pub mod problems;
@@ -75,7 +77,13 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(drafts::comments::comments)
                 .service(drafts::comments::add_comment)
                 .service(drafts::trail::trail)
-                .service(drafts::read::tasks),
+                .service(drafts::read::tasks)
+                .service(check::preflight)
+                .service(check::stored)
+                .service(lexicons::create_lexicon)
+                .service(lexicons::list_lexicons)
+                .service(lexicons::replace_entries)
+                .service(lexicons::list_entries),
         );
 }
 

@@ -26,6 +26,8 @@ pub struct TrailStage {
     pub signed_at: Option<DateTime<Utc>>,
     pub comment: Option<String>,
     pub checks: Vec<Check>,
+    /// Machine-check finding ids acknowledged with this approval (SPEC §6).
+    pub acknowledged: Vec<String>,
 }
 
 /// The approval sheet (审核签发单).
@@ -81,6 +83,9 @@ pub async fn trail(
                             .filter_map(|c| Check::ALL.into_iter().find(|k| k.as_str() == c))
                             .collect()
                     })
+                    .unwrap_or_default(),
+                acknowledged: signed
+                    .map(|(s, _)| s.acknowledged.clone())
                     .unwrap_or_default(),
             }
         })
