@@ -74,6 +74,12 @@ pub enum ApiError {
     /// Carries the methods the resource does allow, for the `Allow` header.
     #[error("method not allowed; this resource allows {0}")]
     MethodNotAllowed(&'static str),
+    /// Submit refused by a `block` finding of the machine check (SPEC §6).
+    #[error("the machine check found wording that must not go out")]
+    CheckFailed(Vec<crate::domain::check::Finding>),
+    /// A first-step approval that does not acknowledge these `warn` findings.
+    #[error("the approval does not acknowledge every warn finding of the machine check")]
+    FindingsUnacknowledged(Vec<String>),
     #[error("database unreachable")]
     Unavailable,
     /// A fault of ours, never of the client: logged with its cause, shown as 500.
@@ -102,6 +108,8 @@ impl ApiError {
             ApiError::PreconditionRequired => "precondition_required",
             ApiError::TooManyRequests(_) => "too_many_requests",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
+            ApiError::CheckFailed(_) => "check_failed",
+            ApiError::FindingsUnacknowledged(_) => "findings_unacknowledged",
             ApiError::Unavailable => "unavailable",
             ApiError::Internal(_) => "internal_error",
         }
@@ -127,6 +135,8 @@ impl ApiError {
             ApiError::PreconditionRequired => "Precondition required",
             ApiError::TooManyRequests(_) => "Too many requests",
             ApiError::MethodNotAllowed(_) => "Method not allowed",
+            ApiError::CheckFailed(_) => "Check failed",
+            ApiError::FindingsUnacknowledged(_) => "Findings unacknowledged",
             ApiError::Unavailable => "Service unavailable",
             ApiError::Internal(_) => "Internal error",
         }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod background;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod console;

@@ -120,6 +120,7 @@ pub async fn build_state(settings: &Settings, database_url: &str) -> anyhow::Res
         tokens: Tokens::new(&secret, settings.access_ttl, settings.refresh_ttl),
         hasher: Hasher::new()?,
         trusted_proxies: settings.trusted_proxies.clone(),
+        matchers: Default::default(),
     })
 }
 

@@ -7,6 +7,7 @@ use crate::credentials::hashing::Hasher;
 use crate::credentials::token::Tokens;
 use crate::db::chainer::Chainer;
 use crate::db::{DbPool, PoolSettings};
+use crate::domain::check::cache::MatcherCache;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -21,6 +22,8 @@ pub struct AppState {
     pub webhooks: Job,
     /// Whose `X-Forwarded-For` names the client (`SANSHEN_TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
+    /// Compiled lexicons (SPEC §6), shared by all workers of this process.
+    pub matchers: MatcherCache,
 }
 
 impl AppState {

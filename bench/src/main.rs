@@ -9,6 +9,7 @@
 
 mod api;
 mod chain;
+mod check;
 mod load;
 mod pgbench;
 mod report;
@@ -57,6 +58,10 @@ struct Options {
     /// run-to-run noise of their p99).
     #[arg(long, default_value_t = 8)]
     storm: usize,
+    /// Only the machine check's matcher, in process (issue 16): a
+    /// 100,000-term lexicon and 100 checks of a 200,000-character body.
+    #[arg(long)]
+    check_matcher: bool,
     /// Also write the report (markdown) to this file.
     #[arg(long)]
     markdown: Option<PathBuf>,
@@ -80,6 +85,14 @@ impl Sizes {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let options = Options::parse();
+    if options.check_matcher {
+        let report = check::run(100_000, 200_000, 100);
+        println!("{report}");
+        if let Some(path) = &options.markdown {
+            std::fs::write(path, &report)?;
+        }
+        return Ok(());
+    }
     let sizes = if options.quick {
         Sizes {
             seconds: options.seconds.unwrap_or(1.0),

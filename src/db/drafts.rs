@@ -59,6 +59,8 @@ pub struct SignoffRow {
     pub signed_at: DateTime<Utc>,
     /// The principal a delegate signed for (代签).
     pub on_behalf_of: Option<Uuid>,
+    /// The machine-check finding ids acknowledged (SPEC §6).
+    pub acknowledged: Vec<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -10,6 +10,8 @@ pub mod draft_lists;
 pub mod drafts;
 pub mod embedded;
 pub mod locks;
+pub mod check_reports;
+pub mod lexicons;
 pub mod reconcile;
 pub mod reports;
 pub mod schema;

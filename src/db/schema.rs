@@ -184,6 +184,7 @@ diesel::table! {
         checks -> Array<Text>,
         signed_at -> Timestamptz,
         on_behalf_of -> Nullable<Uuid>,
+        acknowledged -> Array<Text>,
     }
 }
 
@@ -215,6 +216,44 @@ diesel::table! {
         format -> Text,
         secret -> Nullable<Text>,
         created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    lexicons (id) {
+        id -> Uuid,
+        code -> Text,
+        name -> Text,
+        channels -> Nullable<Array<Text>>,
+        version -> Int4,
+        entry_count -> Int4,
+        entries_sha256 -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    lexicon_entries (lexicon_id, position) {
+        lexicon_id -> Uuid,
+        position -> Int4,
+        term -> Text,
+        severity -> Text,
+        suggestion -> Nullable<Text>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    check_reports (id) {
+        id -> Int8,
+        draft_id -> Uuid,
+        revision -> Int4,
+        content_hash -> Text,
+        lexicon_versions -> Jsonb,
+        findings -> Jsonb,
+        report_hash -> Text,
         created_at -> Timestamptz,
     }
 }
@@ -261,6 +300,8 @@ diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(drafts -> users (author_id));
 diesel::joinable!(comments -> drafts (draft_id));
 diesel::joinable!(signoffs -> drafts (draft_id));
+diesel::joinable!(lexicon_entries -> lexicons (lexicon_id));
+diesel::joinable!(check_reports -> drafts (draft_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     delegations,
@@ -283,4 +324,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     department_quotas,
     webhooks,
     webhook_deliveries,
+    lexicons,
+    lexicon_entries,
+    check_reports,
 );

@@ -3,6 +3,7 @@
 
 pub mod audit_chain;
 pub mod bulletin;
+pub mod check;
 pub mod content;
 pub mod content_hash;
 pub mod diff;

@@ -6,6 +6,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
 use crate::auth::{AuthUser, TokenHolder};
+use crate::check;
 use crate::db::audit_log::{NewEvent, append};
 use crate::db::drafts::{self, DraftState, NewDraft, RevisionRow, SignoffRow};
 use crate::db::{channels, connect, users};
@@ -28,6 +29,8 @@ pub enum Command {
         content_hash: ContentHash,
         comment: Option<Remark>,
         checks: Vec<Check>,
+        /// Machine-check finding ids acknowledged (SPEC §6).
+        acknowledged: Vec<String>,
     },
     Return {
         stage: Stage,
@@ -221,6 +224,24 @@ pub async fn perform(
     conn.transaction::<_, ApiError, _>(async |conn| {
         let (loaded, user, actor) = facts::load_as(conn, id, holder).await?;
         let effect = decide(&loaded.facts, &actor, &action_of(&command))?;
+        match (&effect, &command) {
+            (Effect::Submit { .. }, _) => {
+                check::gate_on_submit(conn, state, &user, &loaded.row, &loaded.revision).await?
+            }
+            (Effect::Approve { stage, .. }, Command::Approve { acknowledged, .. }) => {
+                let workflow = &loaded.facts.workflow;
+                check::require_acknowledged(
+                    conn,
+                    &loaded.row,
+                    &loaded.revision,
+                    workflow,
+                    *stage,
+                    acknowledged,
+                )
+                .await?
+            }
+            _ => {}
+        }
         apply(conn, &user, loaded, &command, &effect).await
     })
     .await
@@ -295,7 +316,10 @@ async fn apply(
                 on_behalf_of,
             },
             Command::Approve {
-                comment, checks, ..
+                comment,
+                checks,
+                acknowledged,
+                ..
             },
         ) => {
             (next.current_stage, next.current_step, next.current_stages) =
@@ -310,6 +334,12 @@ async fn apply(
                 &checks,
                 *on_behalf_of,
             ));
+            if let Some(s) = &mut signed {
+                s.acknowledged = acknowledged.clone();
+            }
+            if !acknowledged.is_empty() {
+                event = event.with("acknowledged", acknowledged.clone());
+            }
             event = event
                 .with("checks", checks)
                 .with("comment", comment.as_ref().map(Remark::as_str))
@@ -416,5 +446,6 @@ fn signoff(
         checks: checks.to_vec(),
         signed_at: Utc::now(),
         on_behalf_of,
+        acknowledged: Vec::new(),
     }
 }

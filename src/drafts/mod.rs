@@ -1,6 +1,7 @@
 //! Draft use-cases: the actions of SPEC §2 and the reads of SPEC §3.
 
 pub mod actions;
+pub mod check_report;
 pub mod comments;
 pub mod facts;
 pub mod reads;

@@ -27,6 +27,10 @@ pub struct TrailStage {
     pub signed_at: Option<DateTime<Utc>>,
     pub comment: Option<String>,
     pub checks: Vec<Check>,
+    /// The principal the signer signed for (代签), if any.
+    pub on_behalf_of: Option<Uuid>,
+    /// Machine-check finding ids acknowledged with this approval (SPEC §6).
+    pub acknowledged: Vec<String>,
 }
 
 /// The rows for `route`, from the approvals of `round` among `signoffs`
@@ -55,6 +59,8 @@ pub fn rows(
                 signed_at: None,
                 comment: None,
                 checks: Vec::new(),
+                on_behalf_of: None,
+                acknowledged: Vec::new(),
             };
             let signed: Vec<_> = approvals.iter().filter(|(s, _, _)| s == stage).collect();
             for (_, row, name) in &signed {
@@ -68,6 +74,8 @@ pub fn rows(
                         .iter()
                         .filter_map(|c| Check::ALL.into_iter().find(|k| k.as_str() == c))
                         .collect(),
+                    on_behalf_of: row.on_behalf_of,
+                    acknowledged: row.acknowledged.clone(),
                     ..empty()
                 });
             }

@@ -141,6 +141,9 @@ pub struct SignoffView {
     pub signed_at: DateTime<Utc>,
     /// The principal the signer signed for (代签), if any.
     pub on_behalf_of: Option<Uuid>,
+    /// Machine-check finding ids the signer acknowledged (SPEC §6).
+    #[schema(example = json!(["body:12-23:mobile"]))]
+    pub acknowledged: Vec<String>,
 }
 
 impl SignoffView {
@@ -163,6 +166,7 @@ impl SignoffView {
             checks,
             signed_at: row.signed_at,
             on_behalf_of: row.on_behalf_of,
+            acknowledged: row.acknowledged,
         })
     }
 }

@@ -26,6 +26,12 @@ pub struct Problem {
     pub code: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldProblem>>,
+    /// `check_failed`: every finding of the machine check (SPEC §6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub findings: Option<Vec<crate::domain::check::Finding>>,
+    /// `findings_unacknowledged`: the ids of the `warn` findings missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unacknowledged: Option<Vec<String>>,
 }
 
 /// The body a client sees for `error`.
@@ -39,6 +45,14 @@ pub fn problem(error: &ApiError) -> Problem {
         code: code.into(),
         errors: match error {
             ApiError::Validation(errors) => Some(errors.clone()),
+            _ => None,
+        },
+        findings: match error {
+            ApiError::CheckFailed(findings) => Some(findings.clone()),
+            _ => None,
+        },
+        unacknowledged: match error {
+            ApiError::FindingsUnacknowledged(ids) => Some(ids.clone()),
             _ => None,
         },
     }
@@ -59,7 +73,9 @@ impl ResponseError for ApiError {
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_)
+            | ApiError::CheckFailed(_)
+            | ApiError::FindingsUnacknowledged(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod chain_nudge;
 pub mod delegations;
 pub mod console;
+pub mod check;
 pub mod drafts;
 pub mod error;
 pub mod extractors;
@@ -16,6 +17,7 @@ pub mod fallback;
 pub mod grants;
 pub mod health;
 pub mod json;
+pub mod lexicons;
 pub mod openapi;
 pub mod pagination;
 pub mod problems;
@@ -93,7 +95,13 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(webhooks::create)
                 .service(webhooks::list)
                 .service(webhooks::remove)
-                .service(webhooks::deliveries),
+                .service(webhooks::deliveries)
+                .service(check::preflight)
+                .service(check::stored)
+                .service(lexicons::create_lexicon)
+                .service(lexicons::list_lexicons)
+                .service(lexicons::replace_entries)
+                .service(lexicons::list_entries),
         );
 }
 

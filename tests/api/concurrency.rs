@@ -185,7 +185,7 @@ async fn an_edit_racing_a_submit_leaves_one_outcome() {
             eprintln!("edit vs submit: the submit came first");
             assert_eq!(s, ok());
             assert_eq!(e, refused("invalid_transition"), "the loser");
-            assert_eq!(actions, ["draft_submitted"]);
+            assert_eq!(actions, ["check_run", "draft_submitted"]);
             assert_eq!(
                 (d["status"].as_str(), d["revision"].as_i64()),
                 (Some("in_review"), Some(1))

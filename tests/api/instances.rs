@@ -20,7 +20,8 @@ fn approval(stage: &str, hash: &str) -> Value {
 }
 
 /// Creates a draft as `author` on `apis[0]`, then submits and signs all six
-/// stages, each step on the next process in turn: eight events.
+/// stages, each step on the next process in turn: nine events (the submit
+/// writes `check_run` too, SPEC §6).
 async fn drive(apis: &[Api], author: &str, signers: &[String], title: &str) {
     let body = json!({"channel": "portal", "title": title, "body": "正文。\n", "format": "text"});
     let res = apis[0].post("/drafts", author, body).await;
@@ -133,7 +134,7 @@ async fn two_processes_share_sessions_throttling_the_stage_race_and_one_chain() 
         }
     }
     assert_eq!(won, 1, "exactly one approval of the raced stage");
-    events += 3; // draft_created, submitted, the one approval
+    events += 4; // draft_created, check_run, submitted, the one approval
 
     // Drafts driven through all six stages at once, on both processes.
     let drafts = (0..4).map(|i| {
@@ -146,7 +147,7 @@ async fn two_processes_share_sessions_throttling_the_stage_race_and_one_chain() 
         async move { drive(&order, &author, &signers, &format!("稿件 {i}")).await }
     });
     join_all(drafts).await;
-    events += 4 * 8;
+    events += 4 * 9;
 
     // One chain: valid, every event once, seq gapless.
     let verified = b.api.verify(&auditor).await;

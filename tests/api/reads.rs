@@ -412,7 +412,11 @@ async fn the_approval_sheet_lists_each_stage_with_its_signer() {
         assert_eq!(row["checks"], json!(CHECKS));
     }
     let events = trail["events"].as_array().unwrap();
-    assert_eq!(events.len(), 8);
+    assert_eq!(
+        events.len(),
+        9,
+        "created, check_run, submitted, six approvals"
+    );
     assert!(
         events
             .windows(2)

@@ -822,8 +822,8 @@ async fn every_action_writes_exactly_one_event_with_its_transition() {
     assert_eq!(res.status(), 201, "comment");
     assert_eq!(
         n.events().await,
-        before + 1 + 1 + 6 + 1 + 1,
-        "create, submit, six approvals, publish, comment"
+        before + 1 + 2 + 6 + 1 + 1,
+        "create, submit (with its machine check, SPEC §6), six approvals, publish, comment"
     );
     let trail: Value = n
         .app
@@ -839,8 +839,13 @@ async fn every_action_writes_exactly_one_event_with_its_transition() {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(
-        actions[..3],
-        ["draft_created", "draft_submitted", "stage_approved"]
+        actions[..4],
+        [
+            "draft_created",
+            "check_run",
+            "draft_submitted",
+            "stage_approved"
+        ]
     );
     let publish = trail["events"]
         .as_array()

@@ -45,6 +45,10 @@ pub struct ApproveRequest {
     /// Required on review stages: all six of political, legal, policy, secrecy, language, public_opinion.
     #[schema(value_type = Option<Vec<Check>>, example = json!(["political","legal","policy","secrecy","language","public_opinion"]))]
     pub checks: Option<Vec<String>>,
+    /// Ids of the machine-check findings acknowledged (SPEC §6); a signer
+    /// of the first step names every `warn` finding of the stored report.
+    #[schema(example = json!(["body:12-23:mobile"]), max_items = 10000)]
+    pub acknowledged: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -185,6 +189,7 @@ pub async fn approve(
         content_hash: hash_field("content_hash", &b.content_hash)?,
         comment: b.comment.map(|c| remark("comment", c)).transpose()?,
         checks: checks_field(b.checks)?,
+        acknowledged: b.acknowledged.unwrap_or_default(),
     };
     perform(&state, &user, *id, command).await
 }
