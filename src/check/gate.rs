@@ -13,7 +13,7 @@ use crate::db::check_reports::{self, NewReport, ReportRow};
 use crate::db::drafts::{DraftRow, RevisionRow};
 use crate::domain::check::{Finding, Report, counts};
 use crate::domain::vocabulary::{Format, Stage};
-use crate::domain::workflow::Workflow;
+use crate::domain::route::Route;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -66,10 +66,13 @@ pub async fn gate_on_submit(
     Ok(())
 }
 
-/// Whether `stage` belongs to the first step of the draft's route: today
-/// the workflow's first stage. One place to change when routes arrive.
-pub fn in_first_step(workflow: &Workflow, stage: Stage) -> bool {
-    workflow.first() == stage
+/// Whether `stage` belongs to the first step of the draft's route (its
+/// signers acknowledge the warnings, SPEC §6).
+pub fn in_first_step(route: &Route, stage: Stage) -> bool {
+    route
+        .steps
+        .first()
+        .is_some_and(|step| step.stages.contains(&stage))
 }
 
 /// Inside the approve transaction, before the sign-off is written: the ids
@@ -80,7 +83,7 @@ pub async fn require_acknowledged(
     conn: &mut AsyncPgConnection,
     draft: &DraftRow,
     revision: &RevisionRow,
-    workflow: &Workflow,
+    route: &Route,
     stage: Stage,
     acknowledged: &[String],
 ) -> Result<(), ApiError> {
@@ -104,7 +107,7 @@ pub async fn require_acknowledged(
             format!("{unknown:?} is no finding of this revision's check report"),
         ));
     }
-    if !in_first_step(workflow, stage) {
+    if !in_first_step(route, stage) {
         return Ok(());
     }
     let missing = report.unacknowledged(acknowledged);

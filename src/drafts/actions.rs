@@ -229,12 +229,11 @@ pub async fn perform(
                 check::gate_on_submit(conn, state, &user, &loaded.row, &loaded.revision).await?
             }
             (Effect::Approve { stage, .. }, Command::Approve { acknowledged, .. }) => {
-                let workflow = &loaded.facts.workflow;
                 check::require_acknowledged(
                     conn,
                     &loaded.row,
                     &loaded.revision,
-                    workflow,
+                    loaded.facts.route(),
                     *stage,
                     acknowledged,
                 )
