@@ -3,12 +3,14 @@
 pub mod audit_log;
 pub mod chainer;
 pub mod channels;
+pub mod corrections;
 pub mod draft_lists;
 pub mod drafts;
 pub mod embedded;
 pub mod reconcile;
 pub mod schema;
 pub mod sessions;
+pub mod sheets;
 pub mod users;
 
 use std::time::Duration;

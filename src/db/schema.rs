@@ -151,6 +151,11 @@ diesel::table! {
         published_url -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        source_kind -> Text,
+        source_origin -> Nullable<Text>,
+        corrects -> Nullable<Uuid>,
+        correction_note -> Nullable<Text>,
+        corrected_by -> Nullable<Uuid>,
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod audit_chain;
 pub mod content;
 pub mod content_hash;
+pub mod correction;
 pub mod diff;
 pub mod draft_facts;
 pub mod password;

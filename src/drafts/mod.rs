@@ -2,8 +2,11 @@
 
 pub mod actions;
 pub mod comments;
+pub mod corrections;
 pub mod facts;
 pub mod reads;
+pub mod sheet;
+pub mod sources;
 pub mod views;
 
 use crate::domain::workflow::Refusal;

@@ -114,6 +114,9 @@ pub struct LookupMatchView {
     /// Whether this revision is the one that was published (also when since retracted).
     pub published: bool,
     pub published_url: Option<String>,
+    /// When the draft was corrected (status `corrected`, SPEC §7): the
+    /// correction that replaced it on the channel.
+    pub corrected_by: Option<Uuid>,
     /// Every sign-off of this revision, oldest first, in every round.
     pub signoffs: Vec<SignoffView>,
     /// The draft's events in chain order (its trail), at most 200.
@@ -139,13 +142,14 @@ impl From<Match> for LookupMatchView {
         LookupMatchView {
             draft_id: hit.draft_id,
             revision: hit.revision,
-            // The CHECK constraint admits only the seven statuses.
+            // The CHECK constraint admits only the known statuses.
             status: Status::parse(&hit.status).unwrap_or(Status::Draft),
             channel: hit.channel.clone(),
             title: hit.title.clone(),
             current: hit.current_revision == hit.revision,
             published: hit.was_published(),
             published_url: hit.published_url.clone(),
+            corrected_by: hit.corrected_by,
             trail: format!("/api/v1/drafts/{}/trail", hit.draft_id),
             signoffs: m
                 .signoffs

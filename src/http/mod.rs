@@ -75,6 +75,8 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(drafts::comments::comments)
                 .service(drafts::comments::add_comment)
                 .service(drafts::trail::trail)
+                .service(drafts::corrections::correct)
+                .service(drafts::sheet::sheet)
                 .service(drafts::read::tasks),
         );
 }

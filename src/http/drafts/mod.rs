@@ -4,10 +4,12 @@
 
 pub mod actions;
 pub mod comments;
+pub mod corrections;
 pub mod create;
 pub mod edit;
 pub mod read;
 pub mod revisions;
+pub mod sheet;
 pub mod trail;
 
 use actix_web::HttpResponse;
