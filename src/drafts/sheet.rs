@@ -228,9 +228,10 @@ impl SheetStep {
     }
 }
 
-/// Times are printed in UTC, to the second, as the chain records them.
+/// Times are printed in UTC (the sheet's headings say so), to the second,
+/// as the chain records them.
 fn printed(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    at.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
 fn event_time(rfc3339: &str) -> String {
