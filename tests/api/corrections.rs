@@ -355,3 +355,30 @@ async fn retract_names_one_of_five_reason_codes() {
         (&json!("outdated"), &json!("政策已调整"))
     );
 }
+
+#[tokio::test]
+async fn two_corrections_opened_at_once_make_one() {
+    let n = Newsroom::new().await;
+    let (original, _) = published(&n, "normal", json!({"kind": "original"})).await;
+    let before = n.events().await;
+    let (a, b) = tokio::join!(
+        open(&n, &n.author, original, correction("作者的更正")),
+        open(&n, &n.publisher, original, correction("发布员的更正")),
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [201, 409]);
+    let refused = if a.status() == 409 { a } else { b };
+    assert_problem(refused, 409, "conflict").await;
+    assert_eq!(
+        n.app.actions_after(before).await,
+        vec!["correction_created"]
+    );
+    let open_ones = n
+        .app
+        .count(&format!(
+            "SELECT count(*) AS n FROM drafts WHERE corrects = '{original}'"
+        ))
+        .await;
+    assert_eq!(open_ones, 1);
+}
