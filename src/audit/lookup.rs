@@ -53,13 +53,19 @@ pub struct Hit {
     /// The draft's current revision number.
     pub current_revision: i32,
     pub published_url: Option<String>,
+    /// The correction (SPEC §7) whose publication made the draft `corrected`.
+    pub corrected_by: Option<Uuid>,
 }
 
 impl Hit {
     /// Content cannot change once a draft is publishable, so a published
-    /// (or later retracted) draft's current revision is the one that went live.
+    /// (or later retracted or corrected) draft's current revision is the one that went live.
     pub fn was_published(&self) -> bool {
-        let live = [Status::Published.as_str(), Status::Retracted.as_str()];
+        let live = [
+            Status::Published.as_str(),
+            Status::Retracted.as_str(),
+            Status::Corrected.as_str(),
+        ];
         live.contains(&self.status.as_str()) && self.current_revision == self.revision
     }
 }
@@ -137,6 +143,7 @@ async fn hits(conn: &mut AsyncPgConnection, hash: &str) -> QueryResult<Vec<Hit>>
             drafts::status,
             drafts::revision,
             drafts::published_url,
+            drafts::corrected_by,
         ))
         .limit(MAX_MATCHES + 1)
         .load(conn)

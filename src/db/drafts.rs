@@ -27,6 +27,14 @@ pub struct DraftRow {
     /// computed it: kept for /tasks and the lists, which ask in SQL.
     pub current_step: Option<i32>,
     pub current_stages: Vec<String>,
+    /// SPEC §7: `original` or `reprint` (with `source_origin`).
+    pub source_kind: String,
+    pub source_origin: Option<String>,
+    /// SPEC §7: the published draft this one corrects, and its 更正说明.
+    pub corrects: Option<Uuid>,
+    pub correction_note: Option<String>,
+    /// The correction whose publication made this draft `corrected`.
+    pub corrected_by: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -85,6 +93,10 @@ pub struct NewDraft<'a> {
     pub revision: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub source_kind: &'a str,
+    pub source_origin: Option<&'a str>,
+    pub corrects: Option<Uuid>,
+    pub correction_note: Option<&'a str>,
 }
 
 /// The changes an action makes to the draft row.

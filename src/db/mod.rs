@@ -6,6 +6,7 @@ pub mod chainer;
 pub mod channels;
 pub mod delegations;
 pub mod console;
+pub mod corrections;
 pub mod draft_lists;
 pub mod drafts;
 pub mod embedded;
@@ -16,6 +17,7 @@ pub mod reconcile;
 pub mod reports;
 pub mod schema;
 pub mod sessions;
+pub mod sheets;
 pub mod users;
 pub mod webhooks;
 

@@ -153,6 +153,11 @@ diesel::table! {
         updated_at -> Timestamptz,
         current_step -> Nullable<Int4>,
         current_stages -> Array<Text>,
+        source_kind -> Text,
+        source_origin -> Nullable<Text>,
+        corrects -> Nullable<Uuid>,
+        correction_note -> Nullable<Text>,
+        corrected_by -> Nullable<Uuid>,
     }
 }
 

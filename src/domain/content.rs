@@ -119,6 +119,100 @@ impl Remark {
     }
 }
 
+/// Where an item comes from (来源, SPEC §7): 原创 or 转载 from a named
+/// origin. It is not part of the content hash: the signers attest the text,
+/// the sheet and the register show the source beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Source {
+    #[default]
+    Original,
+    /// The origin: 1–200 characters, not blank, no NUL.
+    Reprint(String),
+}
+
+impl Source {
+    pub const MAX_ORIGIN: usize = 200;
+
+    /// From the request's `{kind, origin?}`; errors name `source.kind` or
+    /// `source.origin`.
+    pub fn parse(kind: &str, origin: Option<String>) -> Result<Source, FieldError> {
+        match (kind, origin) {
+            ("original", None) => Ok(Source::Original),
+            ("original", Some(_)) => {
+                Err(field_error("source.origin", "an original names no origin"))
+            }
+            ("reprint", None) => Err(field_error(
+                "source.origin",
+                "a reprint names its origin (1–200 characters)",
+            )),
+            ("reprint", Some(origin)) => {
+                let n = chars(&origin);
+                if origin.contains('\0') {
+                    Err(field_error(
+                        "source.origin",
+                        "must not contain NUL characters",
+                    ))
+                } else if n == 0 || n > Source::MAX_ORIGIN || origin.trim().is_empty() {
+                    Err(field_error(
+                        "source.origin",
+                        format!("must be 1–{} characters, not blank", Source::MAX_ORIGIN),
+                    ))
+                } else {
+                    Ok(Source::Reprint(origin))
+                }
+            }
+            _ => Err(field_error("source.kind", "must be original or reprint")),
+        }
+    }
+
+    /// The stored pair: its kind, and the origin of a reprint.
+    pub fn from_stored(kind: &str, origin: Option<String>) -> Source {
+        match (kind, origin) {
+            ("reprint", Some(origin)) => Source::Reprint(origin),
+            _ => Source::Original,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Source::Original => "original",
+            Source::Reprint(_) => "reprint",
+        }
+    }
+
+    pub fn origin(&self) -> Option<&str> {
+        match self {
+            Source::Original => None,
+            Source::Reprint(origin) => Some(origin),
+        }
+    }
+}
+
+/// A correction's 更正说明 (SPEC §7): 1–500 characters, not blank, no NUL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorrectionNote(String);
+
+impl CorrectionNote {
+    pub const MAX: usize = 500;
+
+    pub fn parse(text: String) -> Result<CorrectionNote, FieldError> {
+        if text.contains('\0') {
+            return Err(field_error("note", "must not contain NUL characters"));
+        }
+        if text.trim().is_empty() || chars(&text) > CorrectionNote::MAX {
+            return Err(field_error(
+                "note",
+                format!("must be 1–{} characters, not blank", CorrectionNote::MAX),
+            ));
+        }
+        Ok(CorrectionNote(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +284,37 @@ mod tests {
             Remark::parse("reason", "数据有误".into()).unwrap().as_str(),
             "数据有误"
         );
+    }
+
+    #[test]
+    fn a_reprint_names_its_origin_and_an_original_none() {
+        assert_eq!(Source::parse("original", None), Ok(Source::Original));
+        assert_eq!(
+            Source::parse("reprint", Some("新华社".into())),
+            Ok(Source::Reprint("新华社".into()))
+        );
+        assert!(Source::parse("reprint", Some("源".repeat(200))).is_ok());
+        let field = |r: Result<Source, FieldError>| r.err().map(|e| e.field);
+        assert_eq!(field(Source::parse("reprint", None)), Some("source.origin"));
+        assert_eq!(
+            field(Source::parse("reprint", Some("源".repeat(201)))),
+            Some("source.origin")
+        );
+        assert_eq!(
+            field(Source::parse("reprint", Some(" ".into()))),
+            Some("source.origin")
+        );
+        assert_eq!(
+            field(Source::parse("original", Some("x".into()))),
+            Some("source.origin")
+        );
+        assert_eq!(field(Source::parse("copied", None)), Some("source.kind"));
+    }
+
+    #[test]
+    fn a_correction_note_is_one_to_five_hundred_characters() {
+        assert!(CorrectionNote::parse("更".repeat(500)).is_ok());
+        assert!(CorrectionNote::parse("更".repeat(501)).is_err());
+        assert!(CorrectionNote::parse("\t".into()).is_err());
     }
 }

@@ -6,6 +6,7 @@ pub mod bulletin;
 pub mod check;
 pub mod content;
 pub mod content_hash;
+pub mod correction;
 pub mod diff;
 pub mod draft_facts;
 pub mod escalation;

@@ -115,10 +115,12 @@ pub enum Status {
     Published,
     Withdrawn,
     Retracted,
+    /// 已更正 — a published item whose correction (SPEC §7) was published; final.
+    Corrected,
 }
 
 impl Status {
-    pub const ALL: [Status; 7] = [
+    pub const ALL: [Status; 8] = [
         Status::Draft,
         Status::InReview,
         Status::Returned,
@@ -126,6 +128,7 @@ impl Status {
         Status::Published,
         Status::Withdrawn,
         Status::Retracted,
+        Status::Corrected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -137,6 +140,7 @@ impl Status {
             Status::Published => "published",
             Status::Withdrawn => "withdrawn",
             Status::Retracted => "retracted",
+            Status::Corrected => "corrected",
         }
     }
 
@@ -347,5 +351,44 @@ impl Format {
 
     pub fn parse(s: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// Why a published item is retracted (撤回, SPEC §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RetractReason {
+    /// 内容有误
+    Error,
+    /// 已过时
+    Outdated,
+    /// 法律原因
+    Legal,
+    /// 涉密
+    Secrecy,
+    Other,
+}
+
+impl RetractReason {
+    pub const ALL: [RetractReason; 5] = [
+        RetractReason::Error,
+        RetractReason::Outdated,
+        RetractReason::Legal,
+        RetractReason::Secrecy,
+        RetractReason::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RetractReason::Error => "error",
+            RetractReason::Outdated => "outdated",
+            RetractReason::Legal => "legal",
+            RetractReason::Secrecy => "secrecy",
+            RetractReason::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RetractReason> {
+        RetractReason::ALL.into_iter().find(|r| r.as_str() == s)
     }
 }

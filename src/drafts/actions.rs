@@ -10,9 +10,9 @@ use crate::check;
 use crate::db::audit_log::{NewEvent, append};
 use crate::db::drafts::{self, DraftState, NewDraft, RevisionRow, SignoffRow};
 use crate::db::{channels, connect, users};
-use crate::domain::content::{Content, Remark};
+use crate::domain::content::{Content, Remark, Source};
 use crate::domain::content_hash::ContentHash;
-use crate::domain::vocabulary::{Check, Decision, RiskLevel, Role, Stage, Status};
+use crate::domain::vocabulary::{Check, Decision, RetractReason, RiskLevel, Role, Stage, Status};
 use crate::domain::workflow::{Action, Effect, Standing, decide};
 use crate::drafts::facts::{self, Loaded};
 use crate::error::ApiError;
@@ -45,6 +45,7 @@ pub enum Command {
         url: Option<String>,
     },
     Retract {
+        reason_code: RetractReason,
         reason: Remark,
     },
 }
@@ -55,6 +56,7 @@ pub async fn create(
     channel: &str,
     content: Content,
     risk: RiskLevel,
+    source: &Source,
 ) -> Result<Uuid, ApiError> {
     let mut conn = connect(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
@@ -90,6 +92,10 @@ pub async fn create(
             revision: 1,
             created_at: now,
             updated_at: now,
+            source_kind: source.kind(),
+            source_origin: source.origin(),
+            corrects: None,
+            correction_note: None,
         };
         drafts::insert(conn, &new).await?;
         let hash = insert_revision(conn, id, 1, channel, &content, me.id).await?;
@@ -98,6 +104,8 @@ pub async fn create(
             .on_draft(id, 1, hash.as_str())
             .with("channel", channel)
             .with("risk_level", risk.as_str())
+            .with("source_kind", source.kind())
+            .with("source_origin", source.origin())
             .with("title", content.title());
         let mut event = event;
         event.to_status = Some(Status::Draft.as_str().into());
@@ -139,6 +147,7 @@ pub async fn edit(
     id: Uuid,
     if_match: &ContentHash,
     content: Content,
+    source: Option<&Source>,
 ) -> Result<(), ApiError> {
     let mut conn = connect(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
@@ -147,6 +156,7 @@ pub async fn edit(
         if loaded.revision.content_hash != if_match.as_str() {
             return Err(ApiError::PreconditionFailed);
         }
+        crate::drafts::sources::change(conn, user, &loaded, source).await?;
         let hash = ContentHash::of(&loaded.row.channel, &content);
         if hash.as_str() == loaded.revision.content_hash {
             return Ok(());
@@ -372,8 +382,16 @@ async fn apply(
             next.published_url = url.as_deref();
             event = event.with("url", url.clone());
         }
-        (Effect::Retract, Command::Retract { reason }) => {
-            event = event.with("reason", reason.as_str())
+        (
+            Effect::Retract,
+            Command::Retract {
+                reason_code,
+                reason,
+            },
+        ) => {
+            event = event
+                .with("reason_code", reason_code.as_str())
+                .with("reason", reason.as_str())
         }
         _ => {
             return Err(ApiError::internal(anyhow::anyhow!(
@@ -399,6 +417,9 @@ async fn apply(
         async { Ok::<_, ApiError>(drafts::set_state(shared, row.id, &next).await?) },
         async { Ok::<_, ApiError>(append(shared, event).await?) },
     )?;
+    if matches!(effect, Effect::Publish) {
+        crate::drafts::corrections::on_published(conn, user, &updated).await?;
+    }
     loaded.facts.status = to;
     loaded.facts.round = updated.round;
     loaded.row = updated;

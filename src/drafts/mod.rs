@@ -3,10 +3,13 @@
 pub mod actions;
 pub mod check_report;
 pub mod comments;
+pub mod corrections;
 pub mod facts;
 pub mod reads;
 pub mod risk;
+pub mod approval_rows;
 pub mod sheet;
+pub mod sources;
 pub mod views;
 
 use crate::domain::workflow::Refusal;

@@ -14,7 +14,7 @@ use crate::domain::vocabulary::{RiskLevel, Role, Stage, Status};
 use crate::domain::workflow::{Action, decide};
 use crate::drafts::facts::{self, Loaded};
 use crate::drafts::views::{
-    DraftSummary, DraftView, RevisionView, SignoffView, WorkflowRef, route_view,
+    DraftSummary, DraftView, RevisionView, SignoffView, SourceView, WorkflowRef, route_view,
 };
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -68,6 +68,10 @@ pub fn view(loaded: Loaded) -> Result<DraftView, ApiError> {
         published_url: row.published_url,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        source: SourceView::new(&row.source_kind, row.source_origin),
+        corrects: row.corrects,
+        correction_note: row.correction_note,
+        corrected_by: row.corrected_by,
     })
 }
 

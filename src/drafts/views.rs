@@ -8,9 +8,33 @@ use uuid::Uuid;
 
 use crate::db::drafts::{CommentRow, DraftRow, RevisionRow, SignoffRow};
 use crate::domain::route::{Route, count};
+use crate::domain::content::Source;
 use crate::domain::vocabulary::{Check, Decision, Format, RiskLevel, Stage, Status};
 use crate::drafts::facts::{parse_decision, parse_risk, parse_stage, parse_status};
 use crate::error::ApiError;
+
+/// Where an item comes from (来源, SPEC §7): `{"kind":"original"}` (原创)
+/// or `{"kind":"reprint","origin":"…"}` (转载).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SourceView {
+    /// original or reprint
+    #[schema(example = "reprint")]
+    pub kind: String,
+    /// A reprint's origin, 1–200 characters; absent for an original.
+    #[schema(example = "新华社")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+}
+
+impl SourceView {
+    pub fn new(kind: &str, origin: Option<String>) -> SourceView {
+        let source = Source::from_stored(kind, origin);
+        SourceView {
+            kind: source.kind().into(),
+            origin: source.origin().map(String::from),
+        }
+    }
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkflowRef {
@@ -202,6 +226,14 @@ pub struct DraftView {
     pub published_url: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub source: SourceView,
+    /// The published draft this one corrects (更正), if it is a correction.
+    pub corrects: Option<Uuid>,
+    /// The correction's 更正说明.
+    #[schema(example = "原文第二段日期有误，应为12月15日。")]
+    pub correction_note: Option<String>,
+    /// The correction whose publication made this draft `corrected`.
+    pub corrected_by: Option<Uuid>,
 }
 
 /// A draft as listed: without its body.

@@ -114,6 +114,9 @@ pub struct LookupMatchView {
     /// Whether this revision is the one that was published (also when since retracted).
     pub published: bool,
     pub published_url: Option<String>,
+    /// When the draft was corrected (status `corrected`, SPEC §7): the
+    /// correction that replaced it on the channel.
+    pub corrected_by: Option<Uuid>,
     /// Every sign-off of this revision, oldest first, in every round.
     pub signoffs: Vec<SignoffView>,
     /// The draft's events in chain order (its trail), at most 200.
@@ -151,6 +154,7 @@ impl TryFrom<Match> for LookupMatchView {
             current: hit.current_revision == hit.revision,
             published: hit.was_published(),
             published_url: hit.published_url.clone(),
+            corrected_by: hit.corrected_by,
             trail: format!("/api/v1/drafts/{}/trail", hit.draft_id),
             signoffs: m
                 .signoffs

@@ -101,7 +101,9 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(lexicons::create_lexicon)
                 .service(lexicons::list_lexicons)
                 .service(lexicons::replace_entries)
-                .service(lexicons::list_entries),
+                .service(lexicons::list_entries)
+                .service(drafts::corrections::correct)
+                .service(drafts::sheet::sheet),
         );
 }
 

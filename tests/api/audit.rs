@@ -641,8 +641,13 @@ async fn each_draft_action_writes_exactly_one_event_named_for_it() {
     n.act_ok(&n.publisher, id, "publish", json!({"content_hash": hash}))
         .await;
     expect_one(&["draft_published"]).await;
-    n.act_ok(&n.publisher, id, "retract", json!({"reason": "更正"}))
-        .await;
+    n.act_ok(
+        &n.publisher,
+        id,
+        "retract",
+        json!({"reason_code": "error", "reason": "更正"}),
+    )
+    .await;
     expect_one(&["draft_retracted"]).await;
     let (other, _) = n.draft().await;
     expect_one(&["draft_created"]).await;

@@ -121,8 +121,13 @@ impl Cast {
                         .await;
                 }
                 if status == "retracted" {
-                    n.act_ok(&n.publisher, id, "retract", json!({"reason": "撤回"}))
-                        .await;
+                    n.act_ok(
+                        &n.publisher,
+                        id,
+                        "retract",
+                        json!({"reason_code": "other", "reason": "撤回"}),
+                    )
+                    .await;
                 }
             }
         }
@@ -175,7 +180,7 @@ impl Cast {
             "retract" => (
                 Method::POST,
                 format!("/drafts/{id}/retract"),
-                Some(json!({"reason": "撤回"})),
+                Some(json!({"reason_code": "other", "reason": "撤回"})),
             ),
             "risk" => (
                 Method::POST,

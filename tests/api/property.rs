@@ -210,7 +210,16 @@ async fn step(c: &Cast, id: Uuid, d: &Value, stale: &str, s: &Step, revisions: u
                     let body = json!({"content_hash": hash});
                     send(c, &c.writer.token, id, "submit", body).await
                 }
-                _ => send(c, token, id, "retract", json!({"reason": "撤回"})).await,
+                _ => {
+                    send(
+                        c,
+                        token,
+                        id,
+                        "retract",
+                        json!({"reason_code": "other", "reason": "撤回"}),
+                    )
+                    .await
+                }
             }
         }
     }

@@ -52,7 +52,7 @@ async fn a_draft_goes_from_created_to_published_and_retracted() {
             &n.publisher,
             id,
             "retract",
-            json!({"reason": "错别字，撤回更正"}),
+            json!({"reason_code": "error", "reason": "错别字，撤回更正"}),
         )
         .await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "retracted");

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{hash_field, remark, with_etag};
 use crate::auth::TokenHolder;
-use crate::domain::vocabulary::{Check, Stage};
+use crate::domain::vocabulary::{Check, RetractReason, Stage};
 use crate::drafts::actions::{self, Command};
 use crate::drafts::reads;
 use crate::drafts::views::DraftView;
@@ -98,6 +98,9 @@ pub struct PublishRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetractRequest {
+    /// error (内容有误), outdated, legal, secrecy or other.
+    #[schema(value_type = RetractReason, example = "error")]
+    pub reason_code: String,
     #[schema(
         example = "发布后发现错别字，撤回更正。",
         min_length = 1,
@@ -267,6 +270,22 @@ pub async fn retract(
     id: web::Path<Uuid>,
     body: ApiJson<RetractRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let reason = remark("reason", body.0.reason)?;
-    perform(&state, &user, *id, Command::Retract { reason }).await
+    let b = body.0;
+    let reason_code = RetractReason::parse(&b.reason_code).ok_or_else(|| {
+        ApiError::validation(
+            "reason_code",
+            "must be error, outdated, legal, secrecy or other",
+        )
+    })?;
+    let reason = remark("reason", b.reason)?;
+    perform(
+        &state,
+        &user,
+        *id,
+        Command::Retract {
+            reason_code,
+            reason,
+        },
+    )
+    .await
 }

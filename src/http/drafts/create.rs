@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::{problems, respond};
 use crate::auth::AuthUser;
-use crate::domain::content::{Content, FieldError};
+use crate::domain::content::{Content, FieldError, Source};
 use crate::domain::vocabulary::{Format, RiskLevel};
 use crate::drafts::actions::{self};
 use crate::drafts::views::DraftView;
@@ -44,6 +44,25 @@ pub struct CreateDraftRequest {
     /// normal (普通, default), important (重要) or sensitive (敏感).
     #[schema(value_type = Option<RiskLevel>, example = "important")]
     pub risk_level: Option<String>,
+    /// 来源: original (原创, default) or a reprint (转载) naming its origin.
+    pub source: Option<SourceRequest>,
+}
+
+/// `{"kind":"original"}` or `{"kind":"reprint","origin":"…"}` (SPEC §7).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceRequest {
+    #[schema(example = "reprint", pattern = "^(original|reprint)$")]
+    pub kind: String,
+    /// Required for a reprint, 1–200 characters; absent for an original.
+    #[schema(example = "新华社", min_length = 1, max_length = 200)]
+    pub origin: Option<String>,
+}
+
+impl SourceRequest {
+    pub fn parse(self) -> Result<Source, FieldError> {
+        Source::parse(&self.kind, self.origin)
+    }
 }
 
 #[utoipa::path(operation_id = "create_draft", tag = "drafts", security(("bearer" = [])), request_body = CreateDraftRequest,
@@ -66,20 +85,22 @@ pub async fn create(
             message: "must be normal, important or sensitive".into(),
         }),
     };
+    let source = b.source.map_or(Ok(Source::Original), SourceRequest::parse);
     let content = Content::parse(b.title, b.summary, b.body, &b.format);
-    let (content, risk) = match (content, risk) {
-        (Ok(c), Ok(r)) => (c, r),
-        (c, r) => {
+    let (content, risk, source) = match (content, risk, source) {
+        (Ok(c), Ok(r), Ok(s)) => (c, r, s),
+        (c, r, s) => {
             return Err(problems(
                 c.err()
                     .unwrap_or_default()
                     .into_iter()
                     .chain(r.err())
+                    .chain(s.err())
                     .collect(),
             ));
         }
     };
-    let id = actions::create(&state, &user, &b.channel, content, risk).await?;
+    let id = actions::create(&state, &user, &b.channel, content, risk, &source).await?;
     let response = respond(&state, &user, id, actix_web::http::StatusCode::CREATED).await?;
     let mut response = response;
     if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/drafts/{id}")) {

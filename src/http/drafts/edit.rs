@@ -38,6 +38,9 @@ pub struct ContentRequest {
     pub format: String,
     #[schema(example = "各科室于12月20日前完成自查", max_length = 120)]
     pub summary: Option<String>,
+    /// 来源; absent keeps the draft's source. Not part of content_hash: a
+    /// change of source alone makes no revision.
+    pub source: Option<super::create::SourceRequest>,
 }
 
 #[utoipa::path(operation_id = "edit_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path),
@@ -70,7 +73,20 @@ pub async fn edit(
         .and_then(ContentHash::parse_etag)
         .ok_or(ApiError::PreconditionFailed)?;
     let b = body.0;
-    let content = Content::parse(b.title, b.summary, b.body, &b.format).map_err(problems)?;
-    actions::edit(&state, &user, *id, &if_match, content).await?;
+    let source = b.source.map(|s| s.parse()).transpose();
+    let content = Content::parse(b.title, b.summary, b.body, &b.format);
+    let (content, source) = match (content, source) {
+        (Ok(c), Ok(s)) => (c, s),
+        (c, s) => {
+            return Err(problems(
+                c.err()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .chain(s.err())
+                    .collect(),
+            ));
+        }
+    };
+    actions::edit(&state, &user, *id, &if_match, content, source.as_ref()).await?;
     respond(&state, &user, *id, actix_web::http::StatusCode::OK).await
 }

@@ -4,11 +4,13 @@
 
 pub mod actions;
 pub mod comments;
+pub mod corrections;
 pub mod create;
 pub mod edit;
 pub mod read;
 pub mod revisions;
 pub mod risk;
+pub mod sheet;
 pub mod trail;
 
 use actix_web::HttpResponse;

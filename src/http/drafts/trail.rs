@@ -10,7 +10,7 @@ use crate::auth::AuthUser;
 use crate::domain::audit_chain::AuditEvent;
 use crate::domain::vocabulary::RiskLevel;
 use crate::drafts::reads;
-use crate::drafts::sheet::{self, TrailStage};
+use crate::drafts::approval_rows::{self, TrailStage};
 use crate::drafts::views::{DraftSummary, RevisionView, WorkflowRef};
 use crate::http::error::ApiError;
 use crate::http::problems::FindErrors;
@@ -48,7 +48,7 @@ pub async fn trail(
 ) -> Result<web::Json<TrailView>, ApiError> {
     let (loaded, events) = reads::trail(&state, &user, *id).await?;
     let route = loaded.facts.route();
-    let stages = sheet::rows(route, loaded.row.round, &loaded.signoffs)?;
+    let stages = approval_rows::rows(route, loaded.row.round, &loaded.signoffs)?;
     let workflow = WorkflowRef {
         version: loaded.facts.workflow.version,
         stages: route.stages().collect(),
