@@ -53,10 +53,10 @@ mod tests {
             author_id: Uuid::from_u128(1),
             channel: "portal".into(),
             department_id: None,
-            current_stage: None,
+            risk: crate::domain::vocabulary::RiskLevel::Normal,
             workflow: Workflow {
                 version: 1,
-                stages: Stage::DEFAULT_ORDER,
+                routes: crate::domain::route::Routes::seeded(Stage::DEFAULT_ORDER),
             },
             content_hash: "0".repeat(64),
             round: 1,
@@ -76,6 +76,7 @@ mod tests {
                     department_id: None,
                 })
                 .collect(),
+            principals: Vec::new(),
         }
     }
 

@@ -12,7 +12,7 @@ use crate::auth::AuthUser;
 use crate::db::{chainer, connect, sheets, users};
 use crate::domain::audit_chain::AuditEvent;
 use crate::domain::content::Source;
-use crate::domain::vocabulary::{Check, Decision, RetractReason, RiskLevel, Stage, Status};
+use crate::domain::vocabulary::{Check, RetractReason, RiskLevel, Stage, Status};
 use crate::drafts::{approval_rows, reads};
 use crate::error::ApiError;
 use crate::state::AppState;

@@ -24,6 +24,7 @@ pub fn status(s: Status) -> &'static str {
         Status::Published => "已发布 Published",
         Status::Withdrawn => "已撤稿 Withdrawn",
         Status::Retracted => "已撤回 Retracted",
+        Status::Corrected => "已更正 Corrected",
     }
 }
 
