@@ -26,6 +26,10 @@ pub struct Settings {
     pub pool_size: usize,
     /// Peers whose `X-Forwarded-For` is believed: the load balancers.
     pub trusted_proxies: TrustedProxies,
+    /// Logins that may wait for argon2 at once (`SANSHEN_LOGIN_QUEUE`);
+    /// beyond them a login gets 503 with Retry-After. `None`: the hasher's
+    /// default, derived from the core count.
+    pub login_queue: Option<usize>,
 }
 
 /// The networks of the reverse proxies in front of sanshen
@@ -143,6 +147,10 @@ impl Settings {
                 300..=2_592_000,
             )?),
             pool_size: seconds(&get, "SANSHEN_DB_POOL_SIZE", 16, 1..=512)? as usize,
+            login_queue: match get("SANSHEN_LOGIN_QUEUE") {
+                Some(_) => Some(seconds(&get, "SANSHEN_LOGIN_QUEUE", 0, 1..=10_000)? as usize),
+                None => None,
+            },
         })
     }
 }
@@ -238,6 +246,21 @@ mod tests {
             let err = settings(&[("SANSHEN_TRUSTED_PROXIES", bad)]).unwrap_err();
             assert_eq!(err.variable, "SANSHEN_TRUSTED_PROXIES", "{bad}");
             assert!(err.to_string().starts_with("SANSHEN_TRUSTED_PROXIES: "));
+        }
+    }
+
+    #[test]
+    fn the_login_queue_is_optional_and_bounded() {
+        assert_eq!(settings(&[]).unwrap().login_queue, None);
+        assert_eq!(
+            settings(&[("SANSHEN_LOGIN_QUEUE", "7")])
+                .unwrap()
+                .login_queue,
+            Some(7)
+        );
+        for bad in ["0", "10001", "many"] {
+            let err = settings(&[("SANSHEN_LOGIN_QUEUE", bad)]).unwrap_err();
+            assert_eq!(err.variable, "SANSHEN_LOGIN_QUEUE", "{bad}");
         }
     }
 

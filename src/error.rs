@@ -66,6 +66,10 @@ pub enum ApiError {
     MethodNotAllowed(&'static str),
     #[error("database unreachable")]
     Unavailable,
+    /// Too busy to take this request now (the login queue is full): 503
+    /// `unavailable` with Retry-After, in seconds.
+    #[error("too many logins in progress; retry after {0} seconds")]
+    Busy(u64),
     /// A fault of ours, never of the client: logged with its cause, shown as 500.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -91,7 +95,7 @@ impl ApiError {
             ApiError::PreconditionRequired => "precondition_required",
             ApiError::TooManyRequests(_) => "too_many_requests",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
-            ApiError::Unavailable => "unavailable",
+            ApiError::Unavailable | ApiError::Busy(_) => "unavailable",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -115,7 +119,7 @@ impl ApiError {
             ApiError::PreconditionRequired => "Precondition required",
             ApiError::TooManyRequests(_) => "Too many requests",
             ApiError::MethodNotAllowed(_) => "Method not allowed",
-            ApiError::Unavailable => "Service unavailable",
+            ApiError::Unavailable | ApiError::Busy(_) => "Service unavailable",
             ApiError::Internal(_) => "Internal error",
         }
     }

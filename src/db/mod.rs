@@ -6,9 +6,11 @@ pub mod channels;
 pub mod draft_lists;
 pub mod drafts;
 pub mod embedded;
+pub mod event_lists;
 pub mod reconcile;
 pub mod schema;
 pub mod sessions;
+pub mod throttle;
 pub mod users;
 
 use std::time::Duration;
