@@ -122,6 +122,10 @@ fn settings(database_url: &str, secret: &str) -> Settings {
         "DATABASE_URL" => Some(url.clone()),
         "SANSHEN_JWT_SECRET" => Some(secret.clone()),
         "SANSHEN_DB_POOL_SIZE" => Some("8".into()),
+        // Bursts of 40–124 logins test the throttle; the login queue (24 on
+        // two cores by default) would answer most of them 503 first.
+        // tests/api/login_queue.rs fills whatever capacity this gives.
+        "SANSHEN_LOGIN_QUEUE" => Some("1000".into()),
         _ => None,
     })
     .expect("test settings");
