@@ -30,6 +30,10 @@ pub struct Settings {
     pub webhook_backoff: Duration,
     /// One webhook request may take this long (`SANSHEN_WEBHOOK_TIMEOUT_MS`).
     pub webhook_timeout: Duration,
+    /// Logins that may wait for argon2 at once (`SANSHEN_LOGIN_QUEUE`);
+    /// beyond them a login gets 503 with Retry-After. `None`: the hasher's
+    /// default, derived from the core count.
+    pub login_queue: Option<usize>,
 }
 
 /// The networks of the reverse proxies in front of sanshen
@@ -159,6 +163,10 @@ impl Settings {
                 10_000,
                 100..=120_000,
             )?),
+            login_queue: match get("SANSHEN_LOGIN_QUEUE") {
+                Some(_) => Some(seconds(&get, "SANSHEN_LOGIN_QUEUE", 0, 1..=10_000)? as usize),
+                None => None,
+            },
         })
     }
 }
@@ -270,6 +278,21 @@ mod tests {
             ("SANSHEN_WEBHOOK_TIMEOUT_MS", "ten"),
         ] {
             assert_eq!(settings(&[(name, bad)]).unwrap_err().variable, name);
+        }
+    }
+
+    #[test]
+    fn the_login_queue_is_optional_and_bounded() {
+        assert_eq!(settings(&[]).unwrap().login_queue, None);
+        assert_eq!(
+            settings(&[("SANSHEN_LOGIN_QUEUE", "7")])
+                .unwrap()
+                .login_queue,
+            Some(7)
+        );
+        for bad in ["0", "10001", "many"] {
+            let err = settings(&[("SANSHEN_LOGIN_QUEUE", bad)]).unwrap_err();
+            assert_eq!(err.variable, "SANSHEN_LOGIN_QUEUE", "{bad}");
         }
     }
 

@@ -82,6 +82,10 @@ pub enum ApiError {
     FindingsUnacknowledged(Vec<String>),
     #[error("database unreachable")]
     Unavailable,
+    /// Too busy to take this request now (the login queue is full): 503
+    /// `unavailable` with Retry-After, in seconds.
+    #[error("too many logins in progress; retry after {0} seconds")]
+    Busy(u64),
     /// A fault of ours, never of the client: logged with its cause, shown as 500.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -110,7 +114,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::CheckFailed(_) => "check_failed",
             ApiError::FindingsUnacknowledged(_) => "findings_unacknowledged",
-            ApiError::Unavailable => "unavailable",
+            ApiError::Unavailable | ApiError::Busy(_) => "unavailable",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -137,7 +141,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "Method not allowed",
             ApiError::CheckFailed(_) => "Check failed",
             ApiError::FindingsUnacknowledged(_) => "Findings unacknowledged",
-            ApiError::Unavailable => "Service unavailable",
+            ApiError::Unavailable | ApiError::Busy(_) => "Service unavailable",
             ApiError::Internal(_) => "Internal error",
         }
     }

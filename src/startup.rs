@@ -10,7 +10,7 @@ use actix_web::{App, HttpServer, web};
 use diesel_async::AsyncConnection;
 
 use crate::config::{ConfigError, Database, MIN_SECRET_BYTES, Settings};
-use crate::credentials::hashing::Hasher;
+use crate::credentials::hashing::{Hasher, default_capacity as default_login_queue};
 use crate::credentials::token::Tokens;
 use crate::db::audit_log::{NewEvent, Origin, append};
 use crate::db::chainer::Chainer;
@@ -118,7 +118,7 @@ pub async fn build_state(settings: &Settings, database_url: &str) -> anyhow::Res
         pool,
         pools,
         tokens: Tokens::new(&secret, settings.access_ttl, settings.refresh_ttl),
-        hasher: Hasher::new()?,
+        hasher: Hasher::new(settings.login_queue.unwrap_or_else(default_login_queue))?,
         trusted_proxies: settings.trusted_proxies.clone(),
         matchers: Default::default(),
     })

@@ -171,4 +171,49 @@ impl Api {
             }
         }
     }
+
+    /// A login's status code and Retry-After, whatever the status.
+    pub async fn login_status(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> anyhow::Result<(u16, Option<u64>)> {
+        let res = self
+            .client
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await?;
+        let retry = res
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let status = res.status().as_u16();
+        res.bytes().await?;
+        Ok((status, retry))
+    }
+
+    /// A POST that must succeed, its body read and dropped; false (and
+    /// reported) otherwise.
+    pub async fn post_ok(&self, token: &str, path: &str, body: &Value) -> bool {
+        let res = self
+            .client
+            .post(format!("{}/api/v1{path}", self.base))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await;
+        match res {
+            Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+            Ok(r) => {
+                failed(&format!("POST {path}"), &r.status());
+                false
+            }
+            Err(e) => {
+                failed(&format!("POST {path}"), &e);
+                false
+            }
+        }
+    }
 }

@@ -13,8 +13,11 @@ mod check;
 mod load;
 mod pgbench;
 mod report;
+mod scale;
+mod scale_sql;
 mod scenarios;
 mod server;
+mod storm;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -28,6 +31,10 @@ enum Scenario {
     Login,
     Export,
     Verify,
+    /// 100 logins at once (issue 19 item 1); not in the default set.
+    Storm,
+    /// A year of data loaded by SQL (issue 19 item 3); not in the default set.
+    Scale,
 }
 
 /// Benchmarks a release sanshen against pgbench on the same cluster.
@@ -62,6 +69,15 @@ struct Options {
     /// 100,000-term lexicon and 100 checks of a 200,000-character body.
     #[arg(long)]
     check_matcher: bool,
+    /// Logins sent at once by the storm scenario.
+    #[arg(long, default_value_t = 100)]
+    storm_logins: usize,
+    /// The server's login queue (`SANSHEN_LOGIN_QUEUE`) [default: the server's own].
+    #[arg(long)]
+    login_queue: Option<usize>,
+    /// Drafts of the scale scenario's year [default: 200000, or 500 with --quick].
+    #[arg(long)]
+    scale_drafts: Option<u64>,
     /// Also write the report (markdown) to this file.
     #[arg(long)]
     markdown: Option<PathBuf>,
@@ -113,7 +129,7 @@ async fn main() -> anyhow::Result<()> {
     let scripts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("pgbench");
     let started = Instant::now();
     load::note("starting the cluster and sanshen …");
-    let env = server::Environment::start(&scripts).await?;
+    let env = server::Environment::start(&scripts, options.login_queue).await?;
     load::note(&format!(
         "sanshen is pid {} at {}",
         env.server_pid(),
@@ -150,6 +166,18 @@ async fn run(options: &Options, bench: &mut scenarios::Bench<'_>) -> anyhow::Res
     }
     if wants(Scenario::Login) {
         bench.login_isolation(options.storm).await?;
+    }
+    if wants(Scenario::Storm) {
+        let queue = options
+            .login_queue
+            .map_or_else(|| "default".to_string(), |q| q.to_string());
+        bench.storm(options.storm_logins, &queue).await?;
+    }
+    if wants(Scenario::Scale) {
+        let drafts = options
+            .scale_drafts
+            .unwrap_or(if options.quick { 500 } else { 200_000 });
+        bench.scale(drafts).await?;
     }
     if wants(Scenario::Export) || wants(Scenario::Verify) {
         bench.grow_trail().await?;

@@ -17,20 +17,20 @@ use crate::server::{self, Environment};
 use crate::{Sizes, chain};
 
 /// Readers of the isolation scenario.
-const READERS: usize = 4;
+pub(crate) const READERS: usize = 4;
 /// Alternating rounds of the login isolation scenario; the median counts.
 const ISOLATION_ROUNDS: usize = 3;
 
 pub struct Bench<'a> {
-    env: &'a Environment,
-    sizes: &'a Sizes,
+    pub(crate) env: &'a Environment,
+    pub(crate) sizes: &'a Sizes,
     scripts: PathBuf,
-    api: Api,
-    editor: String,
-    signers: Vec<String>,
-    auditor: String,
+    pub(crate) api: Api,
+    pub(crate) editor: String,
+    pub(crate) signers: Vec<String>,
+    pub(crate) auditor: String,
     /// A draft in review with three sign-offs, as pgbench's read finds its drafts.
-    read_id: String,
+    pub(crate) read_id: String,
     pub report: Report,
     /// Requests that failed in any scenario: a run with errors is no result.
     pub errors: u64,
@@ -202,7 +202,7 @@ impl<'a> Bench<'a> {
         results.into_iter().collect()
     }
 
-    async fn reads(&self, label: &str, c: usize, until: Until) -> Stats {
+    pub(crate) async fn reads(&self, label: &str, c: usize, until: Until) -> Stats {
         let (api, token) = (self.api.clone(), self.auditor.clone());
         let path: Arc<str> = format!("/drafts/{}", self.read_id).into();
         load::repeat(label, c, until, move || {

@@ -30,7 +30,7 @@ pub struct Environment {
 impl Environment {
     /// Starts the cluster, migrates and seeds the pgbench database, then
     /// starts the `sanshen` binary found next to this one.
-    pub async fn start(scripts: &Path) -> anyhow::Result<Environment> {
+    pub async fn start(scripts: &Path, login_queue: Option<usize>) -> anyhow::Result<Environment> {
         let exe = std::env::current_exe()?.with_file_name("sanshen");
         anyhow::ensure!(
             exe.is_file(),
@@ -66,7 +66,11 @@ impl Environment {
             .local_addr()?
             .port();
         let log = std::fs::File::create(root.join("server.log"))?;
-        let server = Command::new(&exe)
+        let mut server = Command::new(&exe);
+        if let Some(q) = login_queue {
+            server.env("SANSHEN_LOGIN_QUEUE", q.to_string());
+        }
+        let server = server
             .arg("serve")
             .env("DATABASE_URL", cluster.url("sanshen"))
             .env(

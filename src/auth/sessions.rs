@@ -57,6 +57,12 @@ pub async fn login(
     username: &str,
     password: String,
 ) -> Result<TokenPair, ApiError> {
+    // A place in argon2's queue first: a login turned away for a full queue
+    // has changed nothing, not even the throttle's count.
+    let ticket = state
+        .hasher
+        .admit()
+        .map_err(|busy| ApiError::Busy(busy.retry_after))?;
     let key = throttle::key(username);
     let ip = origin.ip.clone().unwrap_or_else(|| "unknown".into());
     // The connection goes back to the pool before argon2: logins queued for
@@ -79,8 +85,7 @@ pub async fn login(
         })
         .await?
     };
-    let matches = state
-        .hasher
+    let matches = ticket
         .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
         .await
         .map_err(ApiError::internal)?;

@@ -5,14 +5,11 @@
 //! argon2 runs, so parallel attempts are counted like sequential ones.
 
 use chrono::{DateTime, Duration, Utc};
-use diesel::prelude::*;
-use diesel::sql_query;
-use diesel::sql_types::{BigInt, Bool, Double, Integer, Nullable, Text, Timestamptz};
-use diesel::upsert::excluded;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
 use sha2::{Digest, Sha256};
 
-use crate::db::schema::{login_failures, login_throttle};
+use crate::db::throttle::{self as db, Standing};
 
 pub const FREE_FAILURES: i32 = 5;
 pub const HOURLY_CAP: i64 = 100;
@@ -65,79 +62,20 @@ pub enum Admission {
     Wait(u64),
 }
 
-#[derive(QueryableByName)]
-struct Standing {
-    #[diesel(sql_type = Integer)]
-    consecutive: i32,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    locked_until: Option<DateTime<Utc>>,
-    #[diesel(sql_type = BigInt)]
-    here_in_flight: i64,
-    #[diesel(sql_type = BigInt)]
-    all_in_flight: i64,
-    #[diesel(sql_type = Bool)]
-    known_address: bool,
-    #[diesel(sql_type = BigInt)]
-    hourly_failures: i64,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    oldest_counted: Option<DateTime<Utc>>,
-}
-
-#[derive(QueryableByName)]
-struct Reserved {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
 /// Decides whether a login for (key, ip) may be evaluated now and, if so,
 /// reserves its place. Runs in the caller's transaction: the per-username
 /// advisory lock serializes admissions across all instances until commit.
 pub async fn admit(conn: &mut AsyncPgConnection, key: &str, ip: &str) -> QueryResult<Admission> {
-    sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 1339))")
-        .bind::<Text, _>(format!("login:{key}"))
-        .execute(conn)
-        .await?;
-    sql_query(
-        "DELETE FROM login_attempts WHERE username = $1 \
-         AND started_at < now() - make_interval(secs => $2)",
-    )
-    .bind::<Text, _>(key)
-    .bind::<Double, _>(RESERVATION_SECONDS)
-    .execute(conn)
-    .await?;
+    db::lock(conn, key).await?;
+    db::drop_stale_attempts(conn, key, RESERVATION_SECONDS).await?;
     let now = Utc::now();
-    // One statement, so one snapshot: a verdict commits its failure and
-    // drops its reservation at once, and is counted exactly once here.
-    let s: Standing = sql_query(
-        "SELECT \
-           coalesce((SELECT consecutive_failures FROM login_throttle WHERE username = $1 AND ip = $2), 0) AS consecutive, \
-           (SELECT locked_until FROM login_throttle WHERE username = $1 AND ip = $2) AS locked_until, \
-           (SELECT count(*) FROM login_attempts WHERE username = $1 AND ip = $2) AS here_in_flight, \
-           (SELECT count(*) FROM login_attempts WHERE username = $1) AS all_in_flight, \
-           EXISTS (SELECT 1 FROM login_known_addresses WHERE username = $1 AND ip = $2 \
-                   AND last_success_at > $3 - interval '30 days') AS known_address, \
-           (SELECT count(*) FROM login_failures WHERE username = $1 AND failed_at > $3 - interval '1 hour') AS hourly_failures, \
-           (SELECT min(failed_at) FROM (SELECT failed_at FROM login_failures \
-              WHERE username = $1 AND failed_at > $3 - interval '1 hour' \
-              ORDER BY failed_at DESC LIMIT $4) recent) AS oldest_counted",
-    )
-    .bind::<Text, _>(key)
-    .bind::<Text, _>(ip)
-    .bind::<Timestamptz, _>(now)
-    .bind::<BigInt, _>(HOURLY_CAP)
-    .get_result(conn)
-    .await?;
+    let s = db::standing(conn, key, ip, now, HOURLY_CAP).await?;
     if let Some(wait) = judge(&s, now) {
         return Ok(Admission::Wait(wait));
     }
-    let reserved: Reserved =
-        sql_query("INSERT INTO login_attempts (username, ip) VALUES ($1, $2) RETURNING id")
-            .bind::<Text, _>(key)
-            .bind::<Text, _>(ip)
-            .get_result(conn)
-            .await?;
+    let id = db::reserve(conn, key, ip).await?;
     Ok(Admission::Go(Reservation {
-        id: reserved.id,
+        id,
         key: key.to_string(),
         ip: ip.to_string(),
     }))
@@ -175,70 +113,20 @@ fn judge(s: &Standing, now: DateTime<Utc>) -> Option<u64> {
 
 /// Records a failed verdict; returns the consecutive count for this (key, ip).
 pub async fn failed(conn: &mut AsyncPgConnection, r: Reservation) -> QueryResult<i32> {
-    release(conn, &r).await?;
-    record_failure(conn, &r.key, &r.ip).await
+    db::release(conn, r.id).await?;
+    let failures = db::add_failure(conn, &r.key, &r.ip).await?;
+    if let Some(wait) = wait_after(failures) {
+        db::lock_out(conn, &r.key, &r.ip, Utc::now() + wait).await?;
+    }
+    Ok(failures)
 }
 
 /// Records a successful login: the consecutive count is cleared and the
 /// address becomes one the owner is known to use.
 pub async fn succeeded(conn: &mut AsyncPgConnection, r: Reservation) -> QueryResult<()> {
-    release(conn, &r).await?;
-    record_success(conn, &r.key, &r.ip).await?;
-    sql_query(
-        "INSERT INTO login_known_addresses (username, ip, last_success_at) VALUES ($1, $2, now()) \
-         ON CONFLICT (username, ip) DO UPDATE SET last_success_at = excluded.last_success_at",
-    )
-    .bind::<Text, _>(&r.key)
-    .bind::<Text, _>(&r.ip)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-async fn release(conn: &mut AsyncPgConnection, r: &Reservation) -> QueryResult<()> {
-    sql_query("DELETE FROM login_attempts WHERE id = $1")
-        .bind::<BigInt, _>(r.id)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Records a failure; returns the consecutive count for this (key, ip).
-async fn record_failure(conn: &mut AsyncPgConnection, key: &str, ip: &str) -> QueryResult<i32> {
-    diesel::insert_into(login_failures::table)
-        .values(login_failures::username.eq(key))
-        .execute(conn)
-        .await?;
-    let failures: i32 = diesel::insert_into(login_throttle::table)
-        .values((
-            login_throttle::username.eq(key),
-            login_throttle::ip.eq(ip),
-            login_throttle::consecutive_failures.eq(1),
-        ))
-        .on_conflict((login_throttle::username, login_throttle::ip))
-        .do_update()
-        .set(
-            login_throttle::consecutive_failures.eq(login_throttle::consecutive_failures
-                + excluded(login_throttle::consecutive_failures)),
-        )
-        .returning(login_throttle::consecutive_failures)
-        .get_result(conn)
-        .await?;
-    if let Some(wait) = wait_after(failures) {
-        diesel::update(login_throttle::table.find((key, ip)))
-            .set(login_throttle::locked_until.eq(Utc::now() + wait))
-            .execute(conn)
-            .await?;
-    }
-    Ok(failures)
-}
-
-/// A success clears the consecutive count for this (key, ip).
-async fn record_success(conn: &mut AsyncPgConnection, key: &str, ip: &str) -> QueryResult<()> {
-    diesel::delete(login_throttle::table.find((key, ip)))
-        .execute(conn)
-        .await?;
-    Ok(())
+    db::release(conn, r.id).await?;
+    db::clear(conn, &r.key, &r.ip).await?;
+    db::remember_address(conn, &r.key, &r.ip).await
 }
 
 fn ceil_seconds(d: Duration) -> u64 {

@@ -20,14 +20,21 @@
 //! each hashing thread rests after every hash, `REST_PER_HASH` times as long
 //! as the hash took: at most a quarter of its core, and as the hash is timed
 //! by the wall clock, less still when requests preempt it.
+//!
+//! Logins are admitted to the queue by ticket ([`Hasher::admit`]), at most
+//! `capacity` at once (`SANSHEN_LOGIN_QUEUE`). Beyond it a login is told to
+//! come back (503 with Retry-After) at once: with ~12 logins/s per hashing
+//! thread, an unbounded queue made the 100th login of a morning storm wait
+//! 17 s (issue 19), and every waiting request held its socket all along.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use tokio::sync::oneshot;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError, oneshot};
 
 /// OWASP's argon2id recommendation: m = 19 MiB, t = 2, p = 1.
 fn params() -> Result<Params, argon2::Error> {
@@ -42,9 +49,22 @@ fn params() -> Result<Params, argon2::Error> {
 /// to 2.33 with a rest of 1 (14 logins/s) and 1.79 with 3 (8 logins/s).
 const REST_PER_HASH: u32 = 3;
 
+/// Logins admitted per hashing thread by default: about 2 s of work for
+/// the thread on an idle machine (one hash and its rest take ~80 ms), so a
+/// queued login is answered within a few seconds even under load, and a
+/// storm beyond that is told to retry instead of waiting.
+pub const QUEUE_PER_THREAD: usize = 24;
+
+/// A hash and its rest, assumed until one has been timed.
+const FIRST_CYCLE: Duration = Duration::from_millis(80);
+/// Retry-After never says more than this: the estimate is rough, and a
+/// client told to wait minutes would give up.
+const MAX_RETRY_AFTER_SECONDS: u64 = 30;
+
 /// argon2's working memory, allocated once per hashing thread and reused.
 type Memory = Vec<Block>;
-type Job = Box<dyn FnOnce(&mut Memory) + Send>;
+/// Returns false when it did nothing: the request waiting for it is gone.
+type Job = Box<dyn FnOnce(&mut Memory) -> bool + Send>;
 
 #[derive(Clone)]
 pub struct Hasher {
@@ -52,19 +72,65 @@ pub struct Hasher {
     /// Verified against when the username is unknown, so that an unknown
     /// user costs the same argon2 time as a wrong password.
     dummy: Arc<str>,
+    /// Tickets for logins: queued or being verified.
+    logins: Arc<Semaphore>,
+    capacity: usize,
+    threads: usize,
+    /// The last hash with its rest, in microseconds, for Retry-After.
+    cycle_micros: Arc<AtomicU64>,
+}
+
+/// The queue is full: try again after `retry_after` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy {
+    pub retry_after: u64,
+}
+
+/// A login's place in the queue, held until its verdict (or until the
+/// request is dropped).
+pub struct Ticket {
+    hasher: Hasher,
+    _place: OwnedSemaphorePermit,
+}
+
+impl Ticket {
+    /// As [`Hasher::verify`], in the place this ticket holds.
+    pub async fn verify(
+        self,
+        password: String,
+        phc: Option<String>,
+    ) -> Result<bool, anyhow::Error> {
+        self.hasher.verify(password, phc).await
+    }
+}
+
+/// The hashing threads for `cores` cores: half, at least one.
+fn hashing_threads(cores: usize) -> usize {
+    (cores / 2).max(1)
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// The default login queue: [`QUEUE_PER_THREAD`] per hashing thread.
+pub fn default_capacity() -> usize {
+    QUEUE_PER_THREAD * hashing_threads(cores())
 }
 
 impl Hasher {
-    pub fn new() -> Result<Hasher, anyhow::Error> {
-        let cores = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1);
+    /// Hashing threads for this machine; at most `capacity` logins queued.
+    pub fn new(capacity: usize) -> Result<Hasher, anyhow::Error> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
-        let threads = (cores / 2).max(1);
+        let threads = hashing_threads(cores());
+        let cycle_micros = Arc::new(AtomicU64::new(micros(FIRST_CYCLE)));
         let allowed = allowed_cpus();
         for i in 0..threads {
             let queue = queue.clone();
+            let cycle = cycle_micros.clone();
             // With one core there is nothing to keep argon2 away from.
             let pin = (allowed.len() > 1)
                 .then(|| allowed.get(allowed.len() - 1 - i % allowed.len()).copied())
@@ -83,8 +149,13 @@ impl Hasher {
                         match job {
                             Ok(job) => {
                                 let started = Instant::now();
-                                job(&mut memory);
-                                std::thread::sleep(started.elapsed() * REST_PER_HASH);
+                                if !job(&mut memory) {
+                                    // Its request was dropped: nothing ran.
+                                    continue;
+                                }
+                                let took = started.elapsed();
+                                std::thread::sleep(took * REST_PER_HASH);
+                                cycle.store(micros(took * (REST_PER_HASH + 1)), Ordering::Relaxed);
                             }
                             Err(_) => return,
                         }
@@ -94,14 +165,45 @@ impl Hasher {
         let (tx, rx) = mpsc::channel();
         let job: Job = Box::new(move |memory| {
             let _ = tx.send(hash_with(memory, "sanshen-dummy-password-for-timing"));
+            true
         });
         jobs.send(job)
             .map_err(|_| anyhow::anyhow!("the argon2 threads are gone"))?;
         let dummy = rx.recv()??;
+        let capacity = capacity.max(1);
         Ok(Hasher {
             jobs,
             dummy: dummy.into(),
+            logins: Arc::new(Semaphore::new(capacity)),
+            capacity,
+            threads,
+            cycle_micros,
         })
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// A place in the login queue, or how long to wait for one: the time
+    /// the hashing threads take to work through a full queue.
+    pub fn admit(&self) -> Result<Ticket, Busy> {
+        match self.logins.clone().try_acquire_owned() {
+            Ok(place) => Ok(Ticket {
+                hasher: self.clone(),
+                _place: place,
+            }),
+            Err(TryAcquireError::NoPermits | TryAcquireError::Closed) => Err(Busy {
+                retry_after: self.drain_seconds(),
+            }),
+        }
+    }
+
+    /// Seconds to work through a full queue at the last measured pace.
+    fn drain_seconds(&self) -> u64 {
+        let cycle = self.cycle_micros.load(Ordering::Relaxed);
+        let total = cycle.saturating_mul(self.capacity as u64) / self.threads.max(1) as u64;
+        total.div_ceil(1_000_000).clamp(1, MAX_RETRY_AFTER_SECONDS)
     }
 
     async fn run<T: Send + 'static>(
@@ -111,7 +213,11 @@ impl Hasher {
         let (tx, rx) = oneshot::channel();
         self.jobs
             .send(Box::new(move |memory| {
+                if tx.is_closed() {
+                    return false;
+                }
                 let _ = tx.send(work(memory));
+                true
             }))
             .map_err(|_| anyhow::anyhow!("the argon2 threads are gone"))?;
         Ok(rx.await?)
@@ -176,6 +282,10 @@ fn yield_to_requests(pin: Option<usize>) {
     }
 }
 
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
 fn argon(params: Params) -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
@@ -229,88 +339,5 @@ fn verify_with(memory: &mut Memory, password: &str, phc: &str) -> Result<bool, a
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn hashes_are_argon2id_phc_strings_that_verify() {
-        let hasher = Hasher::new().unwrap();
-        let phc = hasher.hash("correct horse battery".into()).await.unwrap();
-        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
-        assert!(
-            hasher
-                .verify("correct horse battery".into(), Some(phc.clone()))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !hasher
-                .verify("correct horse battery ".into(), Some(phc))
-                .await
-                .unwrap()
-        );
-    }
-
-    #[tokio::test]
-    async fn the_phc_strings_interoperate_with_the_argon2_crate() {
-        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-        let hasher = Hasher::new().unwrap();
-        let ours = hasher.hash("三审三校 passphrase".into()).await.unwrap();
-        let parsed = PasswordHash::new(&ours).unwrap();
-        assert!(
-            Argon2::default()
-                .verify_password("三审三校 passphrase".as_bytes(), &parsed)
-                .is_ok()
-        );
-        let theirs = argon(params().unwrap())
-            .hash_password("三审三校 passphrase".as_bytes())
-            .unwrap()
-            .to_string();
-        assert!(
-            hasher
-                .verify("三审三校 passphrase".into(), Some(theirs))
-                .await
-                .unwrap()
-        );
-    }
-
-    /// The scheduling policy (field 41 of `stat`) of this process's
-    /// threads whose name starts with `prefix`.
-    fn policies(prefix: &str) -> Vec<u32> {
-        let mut found = Vec::new();
-        for task in std::fs::read_dir("/proc/self/task").unwrap() {
-            let dir = task.unwrap().path();
-            let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
-            if name.starts_with(prefix) {
-                let stat = std::fs::read_to_string(dir.join("stat")).unwrap();
-                // Fields after the parenthesised name, which may hold spaces.
-                let rest = &stat[stat.rfind(')').unwrap() + 2..];
-                found.push(rest.split(' ').nth(38).unwrap().parse().unwrap());
-            }
-        }
-        found
-    }
-
-    #[tokio::test]
-    async fn hashing_yields_the_cpu_to_requests() {
-        let hasher = Hasher::new().unwrap();
-        hasher.hash("warm".into()).await.unwrap();
-        let argon2 = policies("argon2-");
-        assert!(!argon2.is_empty(), "the argon2 threads are running");
-        assert!(
-            argon2.iter().all(|&p| p == 5),
-            "every argon2 thread is SCHED_IDLE (5): {argon2:?}"
-        );
-    }
-
-    #[tokio::test]
-    async fn an_unknown_user_never_verifies() {
-        let hasher = Hasher::new().unwrap();
-        assert!(
-            !hasher
-                .verify("sanshen-dummy-password-for-timing".into(), None)
-                .await
-                .unwrap()
-        );
-    }
-}
+#[path = "hashing_tests.rs"]
+mod tests;

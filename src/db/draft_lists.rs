@@ -34,7 +34,7 @@ pub struct DraftFilter {
     pub risk_level: Option<String>,
 }
 
-type BoxedDrafts<'a> = diesel::dsl::IntoBoxed<
+pub type BoxedDrafts<'a> = diesel::dsl::IntoBoxed<
     'a,
     diesel::dsl::Select<drafts::table, diesel::dsl::AsSelect<DraftRow, Pg>>,
     Pg,
@@ -86,6 +86,19 @@ pub async fn page(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<DraftRow>> {
+    page_query(viewer, auditor, filter, after, limit)
+        .load(conn)
+        .await
+}
+
+/// The query `page` runs, apart, so that a test can EXPLAIN it.
+pub fn page_query(
+    viewer: Uuid,
+    auditor: bool,
+    filter: &DraftFilter,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> BoxedDrafts<'static> {
     let mut query = visible_to(viewer, auditor);
     if let Some(v) = &filter.status {
         query = query.filter(drafts::status.eq(v.clone()));
@@ -113,8 +126,6 @@ pub async fn page(
     query
         .order((drafts::created_at.desc(), drafts::id.desc()))
         .limit(limit)
-        .load(conn)
-        .await
 }
 
 /// Drafts with an open stage `signer` may sign now, oldest first (by the
@@ -130,6 +141,15 @@ pub async fn tasks(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<DraftRow>> {
+    tasks_query(signer, after, limit).load(conn).await
+}
+
+/// The query `tasks` runs, apart, so that a test can EXPLAIN it.
+pub fn tasks_query(
+    signer: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> BoxedDrafts<'static> {
     let both = |pattern: &'static str| {
         signoffs::stage
             .like(pattern)
@@ -211,6 +231,4 @@ pub async fn tasks(
     query
         .order((drafts::updated_at.asc(), drafts::id.asc()))
         .limit(limit)
-        .load(conn)
-        .await
 }

@@ -13,11 +13,13 @@ pub mod embedded;
 pub mod locks;
 pub mod check_reports;
 pub mod lexicons;
+pub mod event_lists;
 pub mod reconcile;
 pub mod reports;
 pub mod schema;
 pub mod sessions;
 pub mod sheets;
+pub mod throttle;
 pub mod users;
 pub mod webhooks;
 

@@ -33,6 +33,8 @@ pub struct LoginRequest {
         (status = 401, description = "Unknown user or wrong password (one answer for both)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Throttled; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Too many logins waiting for the password check (code `unavailable`); nothing was recorded, retry after Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 #[post("/auth/login")]
 pub async fn login(

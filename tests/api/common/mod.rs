@@ -124,6 +124,10 @@ fn settings(database_url: &str, secret: &str) -> Settings {
         "SANSHEN_DB_POOL_SIZE" => Some("8".into()),
         // Webhook retries in milliseconds, not seconds (tests/api/webhooks.rs).
         "SANSHEN_WEBHOOK_BACKOFF_MS" => Some("50".into()),
+        // Bursts of 40–124 logins test the throttle; the login queue (24 on
+        // two cores by default) would answer most of them 503 first.
+        // tests/api/login_queue.rs fills whatever capacity this gives.
+        "SANSHEN_LOGIN_QUEUE" => Some("1000".into()),
         _ => None,
     })
     .expect("test settings");

@@ -1,0 +1,111 @@
+//! The SQL that loads a year of a large office (issue 19 item 3), run by
+//! psql in one transaction. For `n` drafts: 100 authors; revisions (half
+//! the published drafts were returned once and edited); about 7 sign-offs
+//! per draft; 25 audit events per draft (10 on the draft, 15 logins), in
+//! time order over one year, continuing the trail's `seq` after its head.
+//! The events' hashes are not a valid chain: `/audit/verify` is not
+//! measured on this data (its reconciliation is EXPLAINed instead).
+
+/// The loader for `n` drafts. Drafts are numbered 0..n, oldest first; the
+/// newest 1 % are in review, spread over the six stages.
+pub fn loader(n: u64) -> String {
+    format!(
+        r#"
+\set ON_ERROR_STOP on
+BEGIN;
+SET LOCAL synchronous_commit = off;
+-- The chainer waits: nothing may take a seq while these are added.
+SELECT 1 FROM audit_head FOR UPDATE;
+CREATE TEMP TABLE scale_signers AS
+SELECT s.pos, u.id FROM unnest(ARRAY['review_1','proofread_1','review_2','proofread_2','review_3','proofread_3'])
+       WITH ORDINALITY AS s(stage, pos)
+JOIN users u ON u.username = 'bench.' || s.stage;
+CREATE TEMP TABLE scale_channels AS
+SELECT row_number() OVER (ORDER BY channel) - 1 AS k, channel, max(version) AS version
+FROM workflows GROUP BY channel;
+CREATE TEMP TABLE scale_authors AS
+SELECT g - 1 AS k, gen_random_uuid() AS id FROM generate_series(1, 100) g;
+INSERT INTO users (id, username, display_name, password_hash, created_at)
+SELECT id, 'scale.author' || k, '作者' || k, 'unusable', now() - interval '13 months' FROM scale_authors;
+
+-- 25 events per draft over a year: draft d's events are seq base+25d+1 ….
+CREATE TEMP TABLE scale_clock AS
+SELECT (SELECT seq FROM audit_head) AS base,
+       now() - interval '1 year' AS start,
+       interval '1 year' / ({n} * 25) AS step;
+CREATE TEMP TABLE scale_drafts AS
+SELECT d, gen_random_uuid() AS id,
+       CASE WHEN d >= {n} * 99 / 100 THEN 'in_review'
+            WHEN d % 50 = 1 THEN 'returned'
+            WHEN d % 50 = 2 THEN 'draft'
+            WHEN d % 50 = 3 THEN 'withdrawn'
+            ELSE 'published' END AS status,
+       CASE WHEN d % 2 = 0 AND d < {n} * 99 / 100 AND d % 50 > 3 THEN 2 ELSE 1 END AS revs,
+       (d % 6) + 1 AS stage_pos,
+       c.start + c.step * (d * 25) AS created_at
+FROM generate_series(0, {n} - 1) d, scale_clock c;
+ALTER TABLE scale_drafts ADD PRIMARY KEY (d);
+
+INSERT INTO drafts (id, channel, author_id, risk_level, status, current_stage, workflow_version,
+                    revision, round, published_url, created_at, updated_at)
+SELECT s.id, ch.channel, a.id,
+       (ARRAY['normal','normal','normal','important','sensitive'])[s.d % 5 + 1],
+       s.status,
+       CASE WHEN s.status = 'in_review'
+            THEN (ARRAY['review_1','proofread_1','review_2','proofread_2','review_3','proofread_3'])[s.stage_pos] END,
+       CASE WHEN s.status <> 'draft' THEN ch.version END,
+       s.revs, CASE WHEN s.status = 'draft' THEN 0 ELSE s.revs END,
+       CASE WHEN s.status = 'published' THEN 'https://example.org/a/' || s.d END,
+       s.created_at, s.created_at + c.step * 20
+FROM scale_drafts s, scale_clock c, scale_channels ch, scale_authors a
+WHERE ch.k = s.d % (SELECT count(*) FROM scale_channels) AND a.k = s.d % 100;
+
+INSERT INTO revisions (draft_id, number, title, summary, body, format, content_hash, author_id, created_at)
+SELECT s.id, r, '年度稿件 ' || s.d, '', '正文 ' || s.d || ' 修订 ' || r, 'text',
+       encode(sha256(convert_to('scale ' || s.d || ' ' || r, 'UTF8')), 'hex'),
+       a.id, s.created_at + c.step * (r - 1) * 5
+FROM scale_drafts s CROSS JOIN generate_series(1, 2) r, scale_clock c, scale_authors a
+WHERE r <= s.revs AND a.k = s.d % 100;
+
+-- Published: six approvals of the last revision; in review: those before
+-- its stage; returned once: three sign-offs of revision 1, the last a return.
+INSERT INTO signoffs (id, draft_id, revision, round, content_hash, stage, signer_id, decision, checks, signed_at)
+SELECT gen_random_uuid(), s.id, s.revs, s.revs,
+       encode(sha256(convert_to('scale ' || s.d || ' ' || s.revs, 'UTF8')), 'hex'),
+       (ARRAY['review_1','proofread_1','review_2','proofread_2','review_3','proofread_3'])[p.pos],
+       p.id, 'approve', '{{}}', s.created_at + c.step * (10 + p.pos)
+FROM scale_drafts s JOIN scale_signers p
+  ON (s.status = 'published' OR (s.status = 'in_review' AND p.pos < s.stage_pos)), scale_clock c
+UNION ALL
+SELECT gen_random_uuid(), s.id, 1, 1,
+       encode(sha256(convert_to('scale ' || s.d || ' 1', 'UTF8')), 'hex'),
+       (ARRAY['review_1','proofread_1','review_2'])[p.pos],
+       p.id, CASE WHEN p.pos = 3 THEN 'return' ELSE 'approve' END, '{{}}', s.created_at + c.step * (2 + p.pos)
+FROM scale_drafts s JOIN scale_signers p ON s.revs = 2 AND p.pos <= 3, scale_clock c;
+
+INSERT INTO audit_events (seq, occurred_at, actor_id, actor, action, draft_id, revision, content_hash,
+                          stage, from_status, to_status, detail, ip, request_id, prev_hash, hash)
+SELECT c.base + s.d * 25 + k + 1, c.start + c.step * (s.d * 25 + k),
+       CASE WHEN k IN (0, 1, 8) OR k >= 10 THEN a.id ELSE p.id END,
+       CASE WHEN k IN (0, 1, 8) OR k >= 10 THEN 'scale.author' || (s.d % 100) ELSE 'signer' END,
+       (ARRAY['draft_created','draft_submitted','stage_approved','stage_approved','stage_approved',
+              'stage_approved','stage_approved','stage_approved','draft_published','comment_added'])[k + 1],
+       s.id, 1, encode(sha256(convert_to('scale ' || s.d || ' 1', 'UTF8')), 'hex'),
+       CASE WHEN k BETWEEN 2 AND 7
+            THEN (ARRAY['review_1','proofread_1','review_2','proofread_2','review_3','proofread_3'])[k - 1] END,
+       NULL, NULL, '{{}}'::jsonb, '10.0.0.1', NULL, 'scale', 'scale'
+FROM scale_drafts s CROSS JOIN generate_series(0, 9) k, scale_clock c, scale_authors a, scale_signers p
+WHERE a.k = s.d % 100 AND p.pos = greatest(1, least(6, k - 1))
+UNION ALL
+SELECT c.base + s.d * 25 + k + 1, c.start + c.step * (s.d * 25 + k),
+       a.id, 'scale.author' || ((s.d + k) % 100), 'login', NULL, NULL, NULL, NULL, NULL, NULL,
+       jsonb_build_object('session_id', gen_random_uuid()), '10.0.0.1', NULL, 'scale', 'scale'
+FROM scale_drafts s CROSS JOIN generate_series(10, 24) k, scale_clock c, scale_authors a
+WHERE a.k = (s.d + k) % 100;
+
+UPDATE audit_head SET seq = (SELECT base + {n} * 25 FROM scale_clock), hash = 'scale';
+COMMIT;
+ANALYZE;
+"#
+    )
+}

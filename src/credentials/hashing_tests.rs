@@ -1,0 +1,126 @@
+//! Tests of the argon2 hasher and its login queue.
+
+use super::*;
+
+#[tokio::test]
+async fn hashes_are_argon2id_phc_strings_that_verify() {
+    let hasher = Hasher::new(4).unwrap();
+    let phc = hasher.hash("correct horse battery".into()).await.unwrap();
+    assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+    assert!(
+        hasher
+            .verify("correct horse battery".into(), Some(phc.clone()))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !hasher
+            .verify("correct horse battery ".into(), Some(phc))
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn the_phc_strings_interoperate_with_the_argon2_crate() {
+    use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+    let hasher = Hasher::new(4).unwrap();
+    let ours = hasher.hash("三审三校 passphrase".into()).await.unwrap();
+    let parsed = PasswordHash::new(&ours).unwrap();
+    assert!(
+        Argon2::default()
+            .verify_password("三审三校 passphrase".as_bytes(), &parsed)
+            .is_ok()
+    );
+    let theirs = argon(params().unwrap())
+        .hash_password("三审三校 passphrase".as_bytes())
+        .unwrap()
+        .to_string();
+    assert!(
+        hasher
+            .verify("三审三校 passphrase".into(), Some(theirs))
+            .await
+            .unwrap()
+    );
+}
+
+/// The scheduling policy (field 41 of `stat`) of this process's
+/// threads whose name starts with `prefix`.
+fn policies(prefix: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").unwrap() {
+        let dir = task.unwrap().path();
+        let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        if name.starts_with(prefix) {
+            let stat = std::fs::read_to_string(dir.join("stat")).unwrap();
+            // Fields after the parenthesised name, which may hold spaces.
+            let rest = &stat[stat.rfind(')').unwrap() + 2..];
+            found.push(rest.split(' ').nth(38).unwrap().parse().unwrap());
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn hashing_yields_the_cpu_to_requests() {
+    let hasher = Hasher::new(4).unwrap();
+    hasher.hash("warm".into()).await.unwrap();
+    let argon2 = policies("argon2-");
+    assert!(!argon2.is_empty(), "the argon2 threads are running");
+    assert!(
+        argon2.iter().all(|&p| p == 5),
+        "every argon2 thread is SCHED_IDLE (5): {argon2:?}"
+    );
+}
+
+#[tokio::test]
+async fn beyond_its_capacity_a_login_is_told_when_to_retry() {
+    let hasher = Hasher::new(2).unwrap();
+    assert_eq!(hasher.capacity(), 2);
+    let first = hasher.admit().unwrap();
+    let _second = hasher.admit().unwrap();
+    let busy = hasher.admit().err().unwrap();
+    // Two logins of ~80 ms each on one thread or more: a second at least.
+    assert!(
+        (1..=MAX_RETRY_AFTER_SECONDS).contains(&busy.retry_after),
+        "{busy:?}"
+    );
+    // A verdict gives its place back.
+    let phc = hasher.hash("queue place".into()).await.unwrap();
+    assert!(first.verify("queue place".into(), Some(phc)).await.unwrap());
+    let third = hasher.admit();
+    assert!(third.is_ok());
+    assert!(hasher.admit().is_err());
+}
+
+#[test]
+fn the_default_capacity_follows_the_cores() {
+    assert_eq!(hashing_threads(1), 1);
+    assert_eq!(hashing_threads(2), 1);
+    assert_eq!(hashing_threads(8), 4);
+    assert_eq!(
+        default_capacity(),
+        QUEUE_PER_THREAD * hashing_threads(cores())
+    );
+}
+
+#[test]
+fn retry_after_is_the_time_to_drain_a_full_queue() {
+    let hasher = Hasher::new(30).unwrap();
+    hasher.cycle_micros.store(100_000, Ordering::Relaxed);
+    let expected = (30 * 100_000 / hasher.threads as u64).div_ceil(1_000_000);
+    assert_eq!(hasher.drain_seconds(), expected.max(1));
+    hasher.cycle_micros.store(u64::MAX, Ordering::Relaxed);
+    assert_eq!(hasher.drain_seconds(), MAX_RETRY_AFTER_SECONDS);
+}
+
+#[tokio::test]
+async fn an_unknown_user_never_verifies() {
+    let hasher = Hasher::new(4).unwrap();
+    assert!(
+        !hasher
+            .verify("sanshen-dummy-password-for-timing".into(), None)
+            .await
+            .unwrap()
+    );
+}

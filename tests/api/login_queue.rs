@@ -1,0 +1,50 @@
+//! The login queue (issue 19 item 1): argon2 takes at most the configured
+//! number of logins at once; beyond it a login is answered 503 with
+//! Retry-After at once, and nothing about it is recorded.
+
+use serde_json::Value;
+
+use crate::common::{ADMIN_PASSWORD, TestApp, assert_problem};
+
+#[tokio::test]
+async fn a_full_login_queue_answers_503_with_retry_after_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let events = app.event_count().await;
+    // Fill every place in the queue, as a storm of logins would.
+    let mut held = Vec::new();
+    while let Ok(ticket) = app.state.hasher.admit() {
+        held.push(ticket);
+    }
+    assert_eq!(held.len(), app.state.hasher.capacity());
+
+    let res = app.login("admin", ADMIN_PASSWORD).await;
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&retry), "Retry-After {retry}");
+    let body = assert_problem(res, 503, "unavailable").await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("logins"),
+        "{body}"
+    );
+    // Turned away before the throttle or the trail saw it.
+    assert_eq!(app.event_count().await, events);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM login_attempts").await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM login_failures").await,
+        0
+    );
+
+    // A place freed is a login served.
+    held.pop();
+    let res = app.login("admin", ADMIN_PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    let pair: Value = res.json().await.unwrap();
+    assert_eq!(pair["token_type"], "Bearer");
+    assert_eq!(app.actions_after(events).await, vec!["login"]);
+}
