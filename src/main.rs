@@ -84,6 +84,7 @@ async fn serve() -> anyhow::Result<ExitCode> {
         let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let chainer = state.chainer.clone();
         let webhooks = state.webhooks.clone();
+        let deadlines = state.deadlines.clone();
         let stopped = startup::build_server(state, listener, workers)?.await;
         // The server has stopped (SIGTERM, Ctrl-C): no request can queue an
         // event any more. Link the queued ones while the database is still
@@ -97,6 +98,9 @@ async fn serve() -> anyhow::Result<ExitCode> {
         // what is cut off is retried by the next sender (at-least-once).
         if tokio::time::timeout(CHAINER_STOP, webhooks.stop()).await.is_err() {
             tracing::warn!("the webhook sender did not stop in time; its deliveries are retried later");
+        }
+        if tokio::time::timeout(CHAINER_STOP, deadlines.stop()).await.is_err() {
+            tracing::warn!("the deadline runner did not stop in time; another run finishes its work");
         }
         stopped?;
         anyhow::Ok(())

@@ -9,6 +9,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use diesel_async::AsyncConnection;
 
+use crate::clock::Clock;
 use crate::config::{ConfigError, Database, MIN_SECRET_BYTES, Settings};
 use crate::credentials::hashing::{Hasher, default_capacity as default_login_queue};
 use crate::credentials::token::Tokens;
@@ -19,6 +20,7 @@ use crate::db::users::{self, NewGrant, NewUser};
 use crate::db::{self, DbPool, locks};
 use crate::domain::password::check_password;
 use crate::domain::vocabulary::Role;
+use crate::drafts::deadlines;
 use crate::http;
 use crate::http::{chain_nudge, request_id};
 use crate::state::AppState;
@@ -112,8 +114,11 @@ pub async fn build_state(settings: &Settings, database_url: &str) -> anyhow::Res
         backoff: settings.webhook_backoff,
         timeout: settings.webhook_timeout,
     };
+    let clock = Clock::default();
     Ok(AppState {
         chainer: Chainer::start(pool.clone()),
+        deadlines: deadlines::start(pool.clone(), clock.clone()),
+        clock,
         webhooks: sender::start(pool.clone(), schedule)?,
         pool,
         pools,

@@ -2,6 +2,7 @@
 //! the audit chainer's doorbell.
 
 use crate::background::Job;
+use crate::clock::Clock;
 use crate::config::TrustedProxies;
 use crate::credentials::hashing::Hasher;
 use crate::credentials::token::Tokens;
@@ -24,6 +25,10 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     /// Compiled lexicons (SPEC §6), shared by all workers of this process.
     pub matchers: MatcherCache,
+    /// Now, for deadlines (SPEC §8); tests move it forward.
+    pub clock: Clock,
+    /// The deadline runner's doorbell (SPEC §8).
+    pub deadlines: Job,
 }
 
 impl AppState {

@@ -12,8 +12,8 @@ use crate::db::audit_log::{NewEvent, append};
 use crate::db::check_reports::{self, NewReport, ReportRow};
 use crate::db::drafts::{DraftRow, RevisionRow};
 use crate::domain::check::{Finding, Report, counts};
-use crate::domain::vocabulary::{Format, Stage};
 use crate::domain::route::Route;
+use crate::domain::vocabulary::{Format, Stage};
 use crate::error::ApiError;
 use crate::state::AppState;
 

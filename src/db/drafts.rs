@@ -35,6 +35,9 @@ pub struct DraftRow {
     pub correction_note: Option<String>,
     /// The correction whose publication made this draft `corrected`.
     pub corrected_by: Option<Uuid>,
+    /// When the open step falls due (SPEC §8), and whether it has.
+    pub due_at: Option<DateTime<Utc>>,
+    pub overdue: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -112,6 +115,8 @@ pub struct DraftState<'a> {
     pub updated_at: DateTime<Utc>,
     pub current_step: Option<i32>,
     pub current_stages: Vec<&'a str>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub overdue: bool,
 }
 
 /// The risk tier, changed on its own (SPEC §5 escalation) with where the
@@ -125,6 +130,8 @@ pub struct RiskState<'a> {
     pub current_step: Option<i32>,
     pub current_stages: Vec<&'a str>,
     pub updated_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub overdue: bool,
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, new: &NewDraft<'_>) -> QueryResult<DraftRow> {

@@ -158,6 +158,18 @@ diesel::table! {
         corrects -> Nullable<Uuid>,
         correction_note -> Nullable<Text>,
         corrected_by -> Nullable<Uuid>,
+        due_at -> Nullable<Timestamptz>,
+        overdue -> Bool,
+    }
+}
+
+diesel::table! {
+    overdue_steps (draft_id, round, step) {
+        draft_id -> Uuid,
+        round -> Int4,
+        step -> Int4,
+        due_at -> Timestamptz,
+        fired_at -> Timestamptz,
     }
 }
 
@@ -309,6 +321,7 @@ diesel::joinable!(lexicon_entries -> lexicons (lexicon_id));
 diesel::joinable!(check_reports -> drafts (draft_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    overdue_steps,
     delegations,
     departments,
     users,

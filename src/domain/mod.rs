@@ -7,6 +7,7 @@ pub mod check;
 pub mod content;
 pub mod content_hash;
 pub mod correction;
+pub mod deadline;
 pub mod diff;
 pub mod draft_facts;
 pub mod escalation;

@@ -1,7 +1,7 @@
 //! The draft actions of SPEC §2, one transaction each: lock the draft, load
 //! the facts, ask the workflow rules, write the effect and its audit event.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
@@ -12,6 +12,7 @@ use crate::db::drafts::{self, DraftState, NewDraft, RevisionRow, SignoffRow};
 use crate::db::{channels, connect, users};
 use crate::domain::content::{Content, Remark, Source};
 use crate::domain::content_hash::ContentHash;
+use crate::domain::deadline;
 use crate::domain::vocabulary::{Check, Decision, RetractReason, RiskLevel, Role, Stage, Status};
 use crate::domain::workflow::{Action, Effect, Standing, decide};
 use crate::drafts::facts::{self, Loaded};
@@ -203,7 +204,17 @@ fn unchanged(loaded: &Loaded, revision: i32) -> DraftState<'_> {
             .iter()
             .map(String::as_str)
             .collect(),
+        due_at: loaded.row.due_at,
+        overdue: loaded.row.overdue,
     }
+}
+
+/// Where a draft in review stands on its route, for its deadline.
+pub(crate) fn place(status: &str, round: i32, step: Option<i32>) -> Option<deadline::Place> {
+    (status == Status::InReview.as_str())
+        .then_some(step)
+        .flatten()
+        .map(|s| (round, s))
 }
 
 /// Where a draft stands, as the row keeps it: `current_stage` (the first
@@ -251,7 +262,7 @@ pub async fn perform(
             }
             _ => {}
         }
-        apply(conn, &user, loaded, &command, &effect).await
+        apply(conn, &user, loaded, &command, &effect, state.clock.now()).await
     })
     .await
 }
@@ -295,6 +306,7 @@ async fn apply(
     mut loaded: Loaded,
     command: &Command,
     effect: &Effect,
+    now: DateTime<Utc>,
 ) -> Result<Loaded, ApiError> {
     let mut signed = None;
     let row = &loaded.row;
@@ -404,6 +416,11 @@ async fn apply(
     }
     // Three independent writes, pipelined: one round trip. The sign-off
     // goes first, so that a unique violation is the error reported.
+    // SPEC §8: the open step's deadline, and whether it has passed.
+    let was = place(&row.status, row.round, row.current_step);
+    let is = place(next.status, next.round, next.current_step);
+    next.due_at = deadline::due_at(loaded.facts.route(), was, is, row.due_at, now);
+    next.overdue = was == is && row.overdue;
     let shared: &AsyncPgConnection = conn;
     let ((), updated, _) = futures_util::try_join!(
         async {

@@ -1,13 +1,14 @@
 //! Draft use-cases: the actions of SPEC §2 and the reads of SPEC §3.
 
 pub mod actions;
+pub mod approval_rows;
 pub mod check_report;
 pub mod comments;
 pub mod corrections;
+pub mod deadlines;
 pub mod facts;
 pub mod reads;
 pub mod risk;
-pub mod approval_rows;
 pub mod sheet;
 pub mod sources;
 pub mod views;

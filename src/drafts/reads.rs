@@ -53,6 +53,8 @@ pub fn view(loaded: Loaded) -> Result<DraftView, ApiError> {
             .and_then(|s| i32::try_from(s).ok()),
         current_stages,
         route,
+        due_at: row.due_at,
+        overdue: row.overdue,
         revision: row.revision,
         round: row.round,
         content_hash: revision.content_hash.clone(),

@@ -11,9 +11,10 @@ use crate::db::audit_log::{NewEvent, append};
 use crate::db::connect;
 use crate::db::drafts::{self, RiskState};
 use crate::domain::content::Remark;
+use crate::domain::deadline;
 use crate::domain::vocabulary::RiskLevel;
 use crate::domain::workflow::{Action, Effect, decide};
-use crate::drafts::actions::position;
+use crate::drafts::actions::{place, position};
 use crate::drafts::facts::{self, Loaded};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -55,6 +56,16 @@ pub async fn set(
             (None, None, Vec::new())
         };
         let row = &loaded.row;
+        let was = place(&row.status, row.round, row.current_step);
+        let is = place(status.as_str(), row.round, current_step);
+        let due_at = deadline::due_at(
+            loaded.facts.workflow.routes.of(to),
+            was,
+            is,
+            row.due_at,
+            state.clock.now(),
+        );
+        let overdue = was == is && row.overdue;
         let mut event = NewEvent::new("risk_changed", &user.origin)
             .by(user.user_id, &user.username)
             .on_draft(row.id, row.revision, &loaded.revision.content_hash)
@@ -76,6 +87,8 @@ pub async fn set(
                 current_step,
                 current_stages,
                 updated_at: Utc::now(),
+                due_at,
+                overdue,
             },
         )
         .await?;

@@ -7,8 +7,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db::drafts::{CommentRow, DraftRow, RevisionRow, SignoffRow};
-use crate::domain::route::{Route, count};
 use crate::domain::content::Source;
+use crate::domain::route::{Route, count};
 use crate::domain::vocabulary::{Check, Decision, Format, RiskLevel, Stage, Status};
 use crate::drafts::facts::{parse_decision, parse_risk, parse_stage, parse_status};
 use crate::error::ApiError;
@@ -213,6 +213,10 @@ pub struct DraftView {
     pub current_stages: Vec<Stage>,
     /// The route of the draft's tier, with this round's approvals.
     pub route: Vec<StepView>,
+    /// In review: when the open step falls due (its `due_hours`, SPEC §8).
+    pub due_at: Option<DateTime<Utc>>,
+    /// The open step's deadline has passed (the deadline runner saw it).
+    pub overdue: bool,
     /// The current revision number.
     #[schema(example = 2)]
     pub revision: i32,
@@ -248,6 +252,9 @@ pub struct DraftSummary {
     pub current_stage: Option<Stage>,
     /// In review: the stages of the current step still short of quorum.
     pub current_stages: Vec<Stage>,
+    /// In review: when the open step falls due (SPEC §8).
+    pub due_at: Option<DateTime<Utc>>,
+    pub overdue: bool,
     pub revision: i32,
     pub content_hash: String,
     #[schema(example = "关于开展2026年度安全生产检查的通知")]
@@ -268,6 +275,8 @@ impl DraftSummary {
                 .iter()
                 .map(|s| parse_stage(s))
                 .collect::<Result<_, _>>()?,
+            due_at: d.due_at,
+            overdue: d.overdue,
             channel: d.channel,
             author_id: d.author_id,
             department_id: d.department_id,

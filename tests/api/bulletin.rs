@@ -82,7 +82,14 @@ async fn story(n: &Newsroom, author: &User, channel: &str, i: usize) -> Uuid {
     )
     .await;
     if kind == 3 {
-        act(n, &n.publisher, id, "retract", json!({"reason": "有误"})).await;
+        act(
+            n,
+            &n.publisher,
+            id,
+            "retract",
+            json!({"reason_code": "error", "reason": "有误"}),
+        )
+        .await;
     }
     id
 }

@@ -55,7 +55,7 @@ async fn the_register_lists_each_published_item_with_its_signers_in_every_format
         &n.publisher,
         second,
         "retract",
-        json!({"reason": "内容过时"}),
+        json!({"reason_code": "outdated", "reason": "内容过时"}),
     )
     .await;
     // Publishable but not published, and a plain draft: not in the register.

@@ -52,7 +52,8 @@ async fn a_published_item_has_its_six_steps_in_route_order_and_the_publish_event
             .unwrap()
             .starts_with("default-src 'none'")
     );
-    // The route's six steps, in the workflow's order, each with its signer.
+    // The important tier's route: the six steps, then 审定, in route order,
+    // each with its signer.
     let labels = positions(
         &html,
         &[
@@ -62,10 +63,11 @@ async fn a_published_item_has_its_six_steps_in_route_order_and_the_publish_event
             "<td class=\"stage\">二校",
             "<td class=\"stage\">终审",
             "<td class=\"stage\">三校",
+            "<td class=\"stage\">审定",
         ],
     );
     assert!(labels.windows(2).all(|w| w[0] < w[1]), "{labels:?}");
-    assert_eq!(html.matches("<td class=\"stage\">").count(), 6);
+    assert_eq!(html.matches("<td class=\"stage\">").count(), 7);
     let signers: Vec<String> = STAGES
         .iter()
         .map(|s| format!("signer.{s}（signer.{s}）"))
@@ -74,10 +76,10 @@ async fn a_published_item_has_its_six_steps_in_route_order_and_the_publish_event
     let at = positions(&html, &signers);
     assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
     // Each step prints the checks its signer attested (the newsroom's
-    // signers attest all six, proofreaders too).
+    // signers attest all six, proofreaders and the leader too).
     assert_eq!(
         html.matches("政治、法律、政策、保密、文字、舆情").count(),
-        6
+        7
     );
     for fact in [
         "portal",

@@ -118,12 +118,19 @@ impl Newsroom {
         self.approve_as(self.signer(stage), id, stage, hash).await
     }
 
-    /// Submits and signs all six stages; the draft ends publishable.
+    /// Submits and signs all six stages, and 审定 when the draft's tier
+    /// routes it to a leader (SPEC §5); the draft ends publishable.
     pub async fn through_all_stages(&self, id: Uuid, hash: &str) {
         assert_eq!(self.submit(id, hash).await.status(), 200, "submit");
         for stage in STAGES {
             let res = self.approve(id, stage, hash).await;
             assert_eq!(res.status(), 200, "approve {stage}");
+        }
+        if self.get(&self.author, id).await["current_stages"] == json!(["leader"]) {
+            let name = format!("leader.{}", &id.simple().to_string()[..8]);
+            let leader = self.app.user(&self.admin, &name, &["leader"]).await;
+            let res = self.approve_as(&leader, id, "leader", hash).await;
+            assert_eq!(res.status(), 200, "approve leader");
         }
     }
 
