@@ -111,7 +111,11 @@ pub fn page_query(
     }
     if let Some(v) = &filter.stage {
         // An open stage of the current step (SPEC §5), not only the first.
-        query = query.filter(drafts::current_stages.contains(vec![v.clone()]));
+        // Only drafts in review have open stages (a CHECK says so); saying
+        // it lets the partial GIN index on `current_stages` serve.
+        query = query
+            .filter(drafts::status.eq("in_review"))
+            .filter(drafts::current_stages.contains(vec![v.clone()]));
     }
     if let Some(v) = &filter.risk_level {
         query = query.filter(drafts::risk_level.eq(v.clone()));
@@ -138,18 +142,14 @@ pub fn page_query(
 pub async fn tasks(
     conn: &mut AsyncPgConnection,
     signer: Uuid,
-    after: Option<(DateTime<Utc>, Uuid)>,
+    after: Option<TaskCursor>,
     limit: i64,
 ) -> QueryResult<Vec<DraftRow>> {
     tasks_query(signer, after, limit).load(conn).await
 }
 
 /// The query `tasks` runs, apart, so that a test can EXPLAIN it.
-pub fn tasks_query(
-    signer: Uuid,
-    after: Option<(DateTime<Utc>, Uuid)>,
-    limit: i64,
-) -> BoxedDrafts<'static> {
+pub fn tasks_query(signer: Uuid, after: Option<TaskCursor>, limit: i64) -> BoxedDrafts<'static> {
     let both = |pattern: &'static str| {
         signoffs::stage
             .like(pattern)
@@ -221,14 +221,34 @@ pub fn tasks_query(
         .filter(drafts::author_id.ne(signer))
         .filter(exists(open_and_free))
         .into_boxed();
-    if let Some((at, id)) = after {
-        query = query.filter(
-            drafts::updated_at
-                .gt(at)
-                .or(drafts::updated_at.eq(at).and(drafts::id.gt(id))),
-        );
+    if let Some(c) = after {
+        let later = drafts::updated_at
+            .gt(c.updated_at)
+            .or(drafts::updated_at.eq(c.updated_at).and(drafts::id.gt(c.id)));
+        query = match c.due_at {
+            Some(due) => query.filter(
+                drafts::due_at
+                    .gt(due)
+                    .or(drafts::due_at.is_null())
+                    .or(drafts::due_at.eq(due).and(later)),
+            ),
+            None => query.filter(drafts::due_at.is_null().and(later)),
+        };
     }
     query
-        .order((drafts::updated_at.asc(), drafts::id.asc()))
+        .order((
+            drafts::due_at.asc().nulls_last(),
+            drafts::updated_at.asc(),
+            drafts::id.asc(),
+        ))
         .limit(limit)
+}
+
+/// Where a page of `/tasks` ends: the order is (due time, nulls last;
+/// when the draft last moved; id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskCursor {
+    pub due_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub id: Uuid,
 }

@@ -186,7 +186,7 @@ pub async fn page(
 pub async fn tasks(
     state: &AppState,
     user: &AuthUser,
-    after: TimeCursor,
+    after: Option<draft_lists::TaskCursor>,
     limit: i64,
 ) -> Result<Vec<DraftSummary>, ApiError> {
     let mut conn = connect(&state.pool).await?;

@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::db::draft_lists::TaskCursor;
 use crate::http::error::ApiError;
 
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -50,6 +51,41 @@ pub fn decode_time_cursor(cursor: Option<&str>) -> Result<Option<(DateTime<Utc>,
         return Err(bad());
     }
     Ok(Some((at, Uuid::parse_str(id).map_err(|_| bad())?)))
+}
+
+/// A position in `/tasks`, ordered by (due time, nulls last; time; id):
+/// the time cursor, after the due time or `-`.
+pub fn encode_task_cursor(due: Option<DateTime<Utc>>, at: DateTime<Utc>, id: Uuid) -> String {
+    let due = due.map_or_else(|| "-".to_string(), |d| d.timestamp_micros().to_string());
+    URL_SAFE_NO_PAD.encode(format!("due:{due}:{}", encode_time_cursor(at, id)))
+}
+
+pub fn decode_task_cursor(cursor: Option<&str>) -> Result<Option<TaskCursor>, ApiError> {
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
+    let bad = || ApiError::Malformed("cursor is not one this server issued".into());
+    let text =
+        String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?).map_err(|_| bad())?;
+    let rest = text.strip_prefix("due:").ok_or_else(bad)?;
+    let (due, time) = rest.split_once(':').ok_or_else(bad)?;
+    let due_at = match due {
+        "-" => None,
+        micros => {
+            let at = DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?)
+                .ok_or_else(bad)?;
+            if !(1..=9999).contains(&at.year()) {
+                return Err(bad());
+            }
+            Some(at)
+        }
+    };
+    let (updated_at, id) = decode_time_cursor(Some(time))?.ok_or_else(bad)?;
+    Ok(Some(TaskCursor {
+        due_at,
+        updated_at,
+        id,
+    }))
 }
 
 /// A position in a list ordered by a sequence number.
@@ -105,6 +141,13 @@ mod tests {
             decode_seq_cursor(Some(&encode_seq_cursor(42))).unwrap(),
             Some(42)
         );
+        for due in [None, Some(at)] {
+            let c = decode_task_cursor(Some(&encode_task_cursor(due, at, id)))
+                .unwrap()
+                .unwrap();
+            assert_eq!((c.due_at, c.updated_at, c.id), (due, at, id));
+        }
+        assert!(decode_task_cursor(Some(&encode_time_cursor(at, id))).is_err());
     }
 
     #[test]

@@ -127,3 +127,58 @@ async fn two_instances_report_each_overdue_step_once() {
     run_deadlines(&n).await;
     assert_eq!(overdue_events(&n).await, 12);
 }
+
+#[tokio::test]
+async fn tasks_come_soonest_due_first_and_page_in_that_order() {
+    let n = Newsroom::new().await;
+    let (undated, undated_hash) = n.draft().await;
+    n.submit_ok(undated, &undated_hash).await;
+    with_deadlines(&n).await;
+    let (later, later_hash) = n.draft().await;
+    n.submit_ok(later, &later_hash).await;
+    // Submitted afterwards but with a clock ten hours behind: due sooner.
+    n.app.state.clock.advance(Duration::hours(-10));
+    let (sooner, sooner_hash) = n.draft().await;
+    n.submit_ok(sooner, &sooner_hash).await;
+    n.app.state.clock.advance(Duration::hours(10));
+
+    let signer = n.signer("review_1");
+    let all: Value = n
+        .app
+        .get("/tasks", &signer.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    let expected = [sooner.to_string(), later.to_string(), undated.to_string()];
+    assert_eq!(ids, expected);
+    assert_eq!(all["items"][2]["due_at"], Value::Null);
+    // One at a time, the cursor keeps that order.
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/tasks?limit=1&cursor={c}"),
+            None => "/tasks?limit=1".to_string(),
+        };
+        let page: Value = n.app.get(&path, &signer.token).await.json().await.unwrap();
+        paged.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["id"].as_str().unwrap().to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(paged, expected);
+}

@@ -12,7 +12,7 @@ use diesel::sql_types::Text;
 use diesel::{QueryResult, debug_query};
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use sanshen::db;
-use sanshen::db::draft_lists::{DraftFilter, page_query, tasks_query};
+use sanshen::db::draft_lists::{DraftFilter, TaskCursor, page_query, tasks_query};
 use sanshen::db::event_lists::{self, Selection};
 use serde_json::Value;
 use uuid::Uuid;
@@ -47,14 +47,17 @@ SELECT gen_random_uuid(), 'plan.author' || g, 'author', 'unusable' FROM generate
 CREATE TEMP TABLE plan_drafts AS
 SELECT d, gen_random_uuid() AS id, now() - interval '1 year' + interval '1 year' * d / 4000 AS at
 FROM generate_series(0, 3999) d;
-INSERT INTO drafts (id, channel, author_id, risk_level, status, current_stage, workflow_version,
-                    revision, round, created_at, updated_at)
+INSERT INTO drafts (id, channel, author_id, risk_level, status, current_stage, current_step,
+                    current_stages, workflow_version, revision, round, created_at, updated_at, due_at)
 SELECT p.id, (ARRAY['portal','wechat_official','wechat_group','qq_group'])[p.d % 4 + 1],
        (SELECT id FROM users WHERE username = 'plan.author' || (p.d % 40 + 1)),
        (ARRAY['normal','normal','normal','important','sensitive'])[p.d % 5 + 1],
        CASE WHEN p.d >= 3960 THEN 'in_review' WHEN p.d % 50 = 1 THEN 'returned' ELSE 'published' END,
        CASE WHEN p.d >= 3960 THEN (ARRAY['review_1','proofread_1','review_2','proofread_2','review_3','proofread_3'])[p.d % 6 + 1] END,
-       1, 1, 1, p.at, p.at
+       CASE WHEN p.d >= 3960 THEN p.d % 6 END,
+       CASE WHEN p.d >= 3960 THEN ARRAY[(ARRAY['review_1','proofread_1','review_2','proofread_2','review_3','proofread_3'])[p.d % 6 + 1]] ELSE '{}' END,
+       1, 1, 1, p.at, p.at,
+       CASE WHEN p.d >= 3960 AND p.d % 2 = 0 THEN p.at + interval '1 day' END
 FROM plan_drafts p;
 INSERT INTO revisions (draft_id, number, title, summary, body, format, content_hash, author_id, created_at)
 SELECT d.id, 1, 't', '', 'b', 'text', encode(sha256(convert_to(d.id::text, 'UTF8')), 'hex'), d.author_id, d.created_at
@@ -163,7 +166,20 @@ async fn no_list_query_scans_drafts_or_events_sequentially() {
             }
         }
     }
-    for after in [None, cursor] {
+    let task_cursors = [
+        None,
+        cursor.map(|(at, id)| TaskCursor {
+            due_at: None,
+            updated_at: at,
+            id,
+        }),
+        cursor.map(|(at, id)| TaskCursor {
+            due_at: Some(at),
+            updated_at: at,
+            id,
+        }),
+    ];
+    for after in task_cursors {
         problems.extend(scans(&mut conn, tasks_query(viewer, after, 51)).await);
     }
     let selections = [

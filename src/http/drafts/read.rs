@@ -79,7 +79,7 @@ pub async fn get(
 }
 
 #[utoipa::path(tag = "drafts", security(("bearer" = [])), params(ListQuery),
-    description = "Drafts whose current stage the caller may sign now (eligibility and separation of duties applied), oldest first.",
+    description = "Drafts with an open stage the caller may sign now, themselves or for a principal whose delegation is in force (eligibility and separation of duties applied): soonest due first (`due_at`, none last), then oldest; `overdue` marks a step past its deadline.",
     responses(
         (status = 200, body = Page<DraftSummary>),
         ListErrors,
@@ -91,12 +91,12 @@ pub async fn tasks(
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<Page<DraftSummary>>, ApiError> {
     let limit = pagination::limit(query.limit)?;
-    let after = pagination::decode_time_cursor(query.cursor.as_deref())?;
+    let after = pagination::decode_task_cursor(query.cursor.as_deref())?;
     let items = reads::tasks(&state, &user, after, limit + 1).await?;
     Ok(web::Json(pagination::page_of(
         items,
         limit,
-        |d| pagination::encode_time_cursor(d.updated_at, d.id),
+        |d| pagination::encode_task_cursor(d.due_at, d.updated_at, d.id),
         |d| d,
     )))
 }
