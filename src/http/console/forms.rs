@@ -51,11 +51,7 @@ pub async fn approve(
                 .map(|c| remark("comment", c))
                 .transpose()?,
             checks: checks_field(Some(f.all("checks")))?,
-            acknowledged: f
-                .all("acknowledged")
-                .into_iter()
-                .map(String::from)
-                .collect(),
+            acknowledged: f.all("acknowledged"),
         })
     };
     act(&req, &state, *id, &f, command, "approved").await

@@ -159,50 +159,79 @@ struct RouteStep {
     comment: Option<String>,
 }
 
-/// The draft's route with who signed what in the current round. Today the
-/// six stages of its workflow; a routed workflow (SPEC §5) replaces this.
+/// The draft's route (SPEC §5) with who signed what in the current round:
+/// co-signers (会签) of a stage together, with how many of its quorum
+/// have signed while it is open, and whom a deputy signed for (代签).
 fn route(d: &DraftView, offer: &SignOffer) -> Vec<RouteStep> {
-    d.workflow
-        .stages
-        .iter()
-        .map(|&stage| {
-            let signed = d
+    let when = |s: &crate::drafts::views::SignoffView| {
+        s.signed_at.format("%Y-%m-%d %H:%M UTC").to_string()
+    };
+    let who = |s: &crate::drafts::views::SignoffView| match s.on_behalf_of {
+        Some(principal) => format!("{} (for {principal}) · {}", s.signer, when(s)),
+        None => format!("{} · {}", s.signer, when(s)),
+    };
+    let mut rows = Vec::new();
+    for step in &d.route {
+        for &stage in &step.stages {
+            let in_round =
+                |s: &&crate::drafts::views::SignoffView| s.stage == stage && s.round == d.round;
+            let approvals: Vec<_> = d
                 .signoffs
                 .iter()
-                .rev()
-                .find(|s| s.stage == stage && s.round == d.round);
-            let when = |s: &crate::drafts::views::SignoffView| {
-                s.signed_at.format("%Y-%m-%d %H:%M UTC").to_string()
-            };
-            let (state, note, comment) = match signed {
-                Some(s) if s.decision == Decision::Approve => (
-                    "signed",
-                    format!("{} · {}", s.signer, when(s)),
-                    s.comment.clone(),
-                ),
-                Some(s) => (
+                .filter(in_round)
+                .filter(|s| s.decision == Decision::Approve)
+                .collect();
+            let returned = d
+                .signoffs
+                .iter()
+                .filter(in_round)
+                .rfind(|s| s.decision == Decision::Return);
+            let open = d.status == Status::InReview && d.current_stages.contains(&stage);
+            let signed = approvals
+                .iter()
+                .map(|s| who(s))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let (state, note, comment) = if let Some(s) = returned {
+                (
                     "returned",
-                    format!("returned by {} · {}", s.signer, when(s)),
+                    format!("returned by {}", who(s)),
                     s.comment.clone(),
-                ),
-                None if d.status == Status::InReview && d.current_stage == Some(stage) => {
-                    let who = if matches!(offer, SignOffer::Sign(_)) {
-                        "waiting for you"
-                    } else {
-                        "waiting"
-                    };
-                    ("current", who.to_string(), None)
-                }
-                None => ("waiting", String::new(), None),
+                )
+            } else if open {
+                let mine = if matches!(offer, SignOffer::Sign(s) if *s == stage) {
+                    "waiting for you"
+                } else {
+                    "waiting"
+                };
+                let note = if step.quorum > 1 {
+                    format!(
+                        "{mine} · {} of {} signed {signed}",
+                        approvals.len(),
+                        step.quorum
+                    )
+                } else {
+                    mine.to_string()
+                };
+                ("current", note, None)
+            } else if !approvals.is_empty() {
+                (
+                    "signed",
+                    signed,
+                    approvals.last().and_then(|s| s.comment.clone()),
+                )
+            } else {
+                ("waiting", String::new(), None)
             };
-            RouteStep {
+            rows.push(RouteStep {
                 label: labels::stage(stage),
                 state,
                 note,
                 comment,
-            }
-        })
-        .collect()
+            });
+        }
+    }
+    rows
 }
 
 /// Lines shown around each change in the diff.
