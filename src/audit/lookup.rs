@@ -1,10 +1,9 @@
 //! "Is this text, seen live, the text that was approved?": every revision
 //! with a given content_hash, with its draft's status, sign-offs and events.
 
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
 use serde_json::Map;
-use uuid::Uuid;
 
 use crate::audit::access;
 use crate::audit::query::{self, EventFilter, Window};
@@ -12,11 +11,10 @@ use crate::auth::AuthUser;
 use crate::db::chainer;
 use crate::db::connect;
 use crate::db::drafts::{SignoffRow, signoffs_of};
-use crate::db::schema::{drafts, revisions};
+pub use crate::db::lookup::{self, Hit};
 use crate::domain::audit_chain::AuditEvent;
 use crate::domain::content::Content;
 use crate::domain::content_hash::ContentHash;
-use crate::domain::vocabulary::Status;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -39,34 +37,6 @@ impl LookupBy {
             LookupBy::Hash(h) => h.clone(),
             LookupBy::Content { channel, content } => ContentHash::of(channel, content),
         }
-    }
-}
-
-/// One revision carrying the content, and its draft as it stands now.
-#[derive(Debug, Queryable)]
-pub struct Hit {
-    pub draft_id: Uuid,
-    pub revision: i32,
-    pub title: String,
-    pub channel: String,
-    pub status: String,
-    /// The draft's current revision number.
-    pub current_revision: i32,
-    pub published_url: Option<String>,
-    /// The correction (SPEC §7) whose publication made the draft `corrected`.
-    pub corrected_by: Option<Uuid>,
-}
-
-impl Hit {
-    /// Content cannot change once a draft is publishable, so a published
-    /// (or later retracted or corrected) draft's current revision is the one that went live.
-    pub fn was_published(&self) -> bool {
-        let live = [
-            Status::Published.as_str(),
-            Status::Retracted.as_str(),
-            Status::Corrected.as_str(),
-        ];
-        live.contains(&self.status.as_str()) && self.current_revision == self.revision
     }
 }
 
@@ -100,7 +70,7 @@ pub async fn lookup(
     // The drafts' events are read before the lookup is recorded (which
     // would link them): link every committed one first.
     chainer::chain_committed(&mut conn).await?;
-    let mut hits = hits(&mut conn, content_hash.as_str()).await?;
+    let mut hits = lookup::hits(&mut conn, content_hash.as_str(), MAX_MATCHES + 1).await?;
     let truncated = hits.len() as i64 > MAX_MATCHES;
     hits.truncate(MAX_MATCHES as usize);
     let mut matches = Vec::with_capacity(hits.len());
@@ -122,32 +92,6 @@ pub async fn lookup(
         matches,
         truncated,
     })
-}
-
-/// Revisions with the hash (through `revisions_by_hash`), oldest first;
-/// one more than the cap, to tell whether there are more.
-async fn hits(conn: &mut AsyncPgConnection, hash: &str) -> QueryResult<Vec<Hit>> {
-    revisions::table
-        .inner_join(drafts::table.on(drafts::id.eq(revisions::draft_id)))
-        .filter(revisions::content_hash.eq(hash))
-        .order((
-            revisions::created_at.asc(),
-            revisions::draft_id.asc(),
-            revisions::number.asc(),
-        ))
-        .select((
-            revisions::draft_id,
-            revisions::number,
-            revisions::title,
-            drafts::channel,
-            drafts::status,
-            drafts::revision,
-            drafts::published_url,
-            drafts::corrected_by,
-        ))
-        .limit(MAX_MATCHES + 1)
-        .load(conn)
-        .await
 }
 
 async fn complete(conn: &mut AsyncPgConnection, hit: Hit) -> QueryResult<Match> {

@@ -15,6 +15,7 @@ pub mod embedded;
 pub mod event_lists;
 pub mod lexicons;
 pub mod locks;
+pub mod lookup;
 pub mod reconcile;
 pub mod reports;
 pub mod schema;
