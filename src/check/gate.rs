@@ -33,7 +33,11 @@ pub async fn gate_on_submit(
         title: revision.title.clone(),
         summary: revision.summary.clone(),
         body: revision.body.clone(),
-        format: Format::parse(&revision.format).unwrap_or(Format::Text),
+        format: crate::error::stored(
+            Format::parse(&revision.format),
+            "revisions.format",
+            &revision.format,
+        )?,
     };
     let report = report(subject, compiled, revision.content_hash.clone()).await?;
     if report.blocks() {

@@ -32,13 +32,19 @@ pub async fn matchers(
         let entries: Vec<Entry> = lexicons::entries(conn, row.id)
             .await?
             .into_iter()
-            .map(|e| Entry {
-                severity: Severity::parse(&e.severity).unwrap_or(Severity::Block),
-                term: e.term,
-                suggestion: e.suggestion,
-                note: e.note,
+            .map(|e| {
+                Ok(Entry {
+                    severity: crate::error::stored(
+                        Severity::parse(&e.severity),
+                        "lexicon_entries.severity",
+                        &e.severity,
+                    )?,
+                    term: e.term,
+                    suggestion: e.suggestion,
+                    note: e.note,
+                })
             })
-            .collect();
+            .collect::<Result<_, ApiError>>()?;
         let (code, version) = (row.code.clone(), row.version);
         // Compiling 100,000 terms takes a while: off the async workers.
         let built = tokio::task::spawn_blocking(move || Matcher::build(&code, version, entries))

@@ -21,6 +21,10 @@ pub struct Hit {
     pub published_url: Option<String>,
     /// The correction (SPEC §7) whose publication made the draft `corrected`.
     pub corrected_by: Option<Uuid>,
+    /// The tier whose route the draft follows (SPEC §5).
+    pub risk_level: String,
+    /// The workflow version pinned at submission (none before it).
+    pub workflow_version: Option<i32>,
 }
 
 impl Hit {
@@ -56,6 +60,8 @@ pub async fn hits(conn: &mut AsyncPgConnection, hash: &str, limit: i64) -> Query
             drafts::revision,
             drafts::published_url,
             drafts::corrected_by,
+            drafts::risk_level,
+            drafts::workflow_version,
         ))
         .limit(limit)
         .load(conn)

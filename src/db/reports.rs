@@ -329,6 +329,10 @@ pub struct RegisterRow {
     #[diesel(sql_type = Text)]
     pub title: String,
     #[diesel(sql_type = Text)]
+    pub source_kind: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub source_origin: Option<String>,
+    #[diesel(sql_type = Text)]
     pub author: String,
     #[diesel(sql_type = Text)]
     pub author_name: String,
@@ -356,7 +360,7 @@ pub async fn register_page(
     diesel::sql_query(
         "SELECT e.seq, e.occurred_at AS published_at, e.draft_id, d.channel,
             dep.code AS department_code, dep.name AS department_name, r.title,
-            au.username AS author, au.display_name AS author_name,
+            d.source_kind, d.source_origin, au.username AS author, au.display_name AS author_name,
             coalesce(e.detail->>'url', d.published_url) AS url,
             r.content_hash, d.status,
             coalesce((SELECT jsonb_object_agg(x.stage, x.signers) FROM (

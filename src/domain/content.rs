@@ -165,11 +165,13 @@ impl Source {
         }
     }
 
-    /// The stored pair: its kind, and the origin of a reprint.
-    pub fn from_stored(kind: &str, origin: Option<String>) -> Source {
+    /// The stored pair: its kind, and the origin of a reprint; `None` for a
+    /// pair the columns' CHECK should have refused (a corrupt row).
+    pub fn from_stored(kind: &str, origin: Option<String>) -> Option<Source> {
         match (kind, origin) {
-            ("reprint", Some(origin)) => Source::Reprint(origin),
-            _ => Source::Original,
+            ("reprint", Some(origin)) => Some(Source::Reprint(origin)),
+            ("original", None) => Some(Source::Original),
+            _ => None,
         }
     }
 

@@ -10,7 +10,7 @@ use crate::auth::AuthUser;
 use crate::db::audit_log::{NewEvent, append};
 use crate::db::drafts::{self, DraftRow, NewDraft, RevisionRow};
 use crate::db::{connect, corrections};
-use crate::domain::content::{Content, CorrectionNote, Source};
+use crate::domain::content::{Content, CorrectionNote};
 use crate::domain::content_hash::ContentHash;
 use crate::domain::correction::{correction_risk, may_correct};
 use crate::domain::vocabulary::{RiskLevel, Status};
@@ -40,11 +40,15 @@ pub async fn open(
         let (original, actor) = facts::load(conn, original_id, user.user_id, true).await?;
         may_correct(&original.facts, &actor)?;
         let row = &original.row;
-        let risk = RiskLevel::parse(&row.risk_level).unwrap_or_default();
+        let risk = crate::error::stored(
+            RiskLevel::parse(&row.risk_level),
+            "drafts.risk_level",
+            &row.risk_level,
+        )?;
         let risk = correction_risk(risk, new.risk_level).ok_or_else(|| {
             ApiError::validation("risk_level", "must be no lower than the corrected item's")
         })?;
-        let source = Source::from_stored(&row.source_kind, row.source_origin.clone());
+        let source = super::sources::of(row)?;
         let now = Utc::now();
         let id = Uuid::new_v4();
         let draft = NewDraft {

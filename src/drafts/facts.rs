@@ -64,7 +64,7 @@ pub async fn load_as(
     let (loaded, delegated) = futures_util::try_join!(rest(shared, row), async {
         Ok::<_, ApiError>(delegations::principals_of(shared, user.user_id, Utc::now()).await?)
     })?;
-    let mut actor = to_actor(user.user_id, false, user.grants.clone());
+    let mut actor = to_actor(user.user_id, false, user.grants.clone())?;
     actor.principals = principals(delegated)?;
     Ok((loaded, user, actor))
 }
@@ -177,7 +177,7 @@ pub async fn actor(conn: &AsyncPgConnection, user_id: Uuid) -> Result<Actor, Api
         delegations::principals_of(conn, user_id, Utc::now()),
     )?;
     let (disabled, grants) = found.ok_or(ApiError::Unauthenticated)?;
-    let mut actor = to_actor(user_id, disabled, grants);
+    let mut actor = to_actor(user_id, disabled, grants)?;
     actor.principals = principals(delegated)?;
     Ok(actor)
 }
@@ -212,27 +212,27 @@ fn principals(
             out[at]
                 .1
                 .grants
-                .extend(to_actor(d.principal_id, disabled, vec![g]).grants);
+                .extend(to_actor(d.principal_id, disabled, vec![g])?.grants);
         }
     }
     Ok(out.into_iter().map(|(_, p)| p).collect())
 }
 
-fn to_actor(user_id: Uuid, disabled: bool, grants: Vec<GrantRow>) -> Actor {
+fn to_actor(user_id: Uuid, disabled: bool, grants: Vec<GrantRow>) -> Result<Actor, ApiError> {
     let grants = grants
         .into_iter()
-        .filter_map(|g| {
-            Some(Grant {
-                role: Role::parse(&g.role)?,
+        .map(|g| {
+            Ok(Grant {
+                role: crate::error::stored(Role::parse(&g.role), "grants.role", &g.role)?,
                 channel: g.channel,
                 department_id: g.department_id,
             })
         })
-        .collect();
-    Actor {
+        .collect::<Result<_, ApiError>>()?;
+    Ok(Actor {
         user_id,
         disabled,
         grants,
         principals: Vec::new(),
-    }
+    })
 }

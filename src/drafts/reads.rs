@@ -34,6 +34,7 @@ pub fn view(loaded: Loaded) -> Result<DraftView, ApiError> {
     let route = route_view(loaded.facts.route(), loaded.row.round, &loaded.signoffs)?;
     let standing = loaded.facts.standing();
     let current_stages = loaded.facts.current_stages();
+    let source = super::sources::of(&loaded.row)?;
     let Loaded {
         row,
         revision,
@@ -58,7 +59,7 @@ pub fn view(loaded: Loaded) -> Result<DraftView, ApiError> {
         revision: row.revision,
         round: row.round,
         content_hash: revision.content_hash.clone(),
-        current: RevisionView::from(revision),
+        current: RevisionView::try_from(revision)?,
         workflow: WorkflowRef {
             version: facts.workflow.version,
             stages: facts.route().stages().collect(),
@@ -70,7 +71,7 @@ pub fn view(loaded: Loaded) -> Result<DraftView, ApiError> {
         published_url: row.published_url,
         created_at: row.created_at,
         updated_at: row.updated_at,
-        source: SourceView::new(&row.source_kind, row.source_origin),
+        source: SourceView::new(&source),
         corrects: row.corrects,
         correction_note: row.correction_note,
         corrected_by: row.corrected_by,
@@ -142,8 +143,8 @@ pub fn is_auditor(user: &AuthUser) -> bool {
     user.has_role(Role::Auditor)
 }
 
-pub fn revision_view(row: RevisionRow) -> RevisionView {
-    RevisionView::from(row)
+pub fn revision_view(row: RevisionRow) -> Result<RevisionView, ApiError> {
+    RevisionView::try_from(row)
 }
 
 pub async fn list(

@@ -158,7 +158,7 @@ pub async fn sheet(state: &AppState, user: &AuthUser, id: Uuid) -> Result<Sheet,
         author: name(row.author_id),
         tier: tier_label(loaded.facts.risk),
         status: status_label(loaded.facts.status),
-        source: match Source::from_stored(&row.source_kind, row.source_origin.clone()) {
+        source: match super::sources::of(row)? {
             Source::Original => "原创".into(),
             Source::Reprint(origin) => format!("转载：{origin}"),
         },

@@ -7,6 +7,7 @@ use diesel_async::AsyncPgConnection;
 use crate::auth::AuthUser;
 use crate::db::audit_log::{NewEvent, append};
 use crate::db::corrections;
+use crate::db::drafts::DraftRow;
 use crate::domain::content::Source;
 use crate::drafts::facts::Loaded;
 use crate::error::ApiError;
@@ -20,7 +21,7 @@ pub async fn change(
     source: Option<&Source>,
 ) -> Result<(), ApiError> {
     let row = &loaded.row;
-    let stored = Source::from_stored(&row.source_kind, row.source_origin.clone());
+    let stored = of(row)?;
     let Some(source) = source.filter(|s| **s != stored) else {
         return Ok(());
     };
@@ -35,4 +36,16 @@ pub async fn change(
         .with("origin", source.origin());
     append(shared, event).await?;
     Ok(())
+}
+
+/// The draft's stored source; a pair the columns' CHECK should have refused
+/// is an internal error, never read as an original.
+pub fn of(row: &DraftRow) -> Result<Source, ApiError> {
+    Source::from_stored(&row.source_kind, row.source_origin.clone()).ok_or_else(|| {
+        ApiError::internal(anyhow::anyhow!(
+            "drafts.source_kind/source_origin hold {:?}/{:?}",
+            row.source_kind,
+            row.source_origin
+        ))
+    })
 }

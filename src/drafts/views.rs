@@ -27,8 +27,7 @@ pub struct SourceView {
 }
 
 impl SourceView {
-    pub fn new(kind: &str, origin: Option<String>) -> SourceView {
-        let source = Source::from_stored(kind, origin);
+    pub fn new(source: &Source) -> SourceView {
         SourceView {
             kind: source.kind().into(),
             origin: source.origin().map(String::from),
@@ -129,18 +128,20 @@ pub struct RevisionView {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<RevisionRow> for RevisionView {
-    fn from(r: RevisionRow) -> Self {
-        RevisionView {
+impl TryFrom<RevisionRow> for RevisionView {
+    type Error = ApiError;
+
+    fn try_from(r: RevisionRow) -> Result<Self, ApiError> {
+        Ok(RevisionView {
             number: r.number,
             title: r.title,
             summary: r.summary,
             body: r.body,
-            format: Format::parse(&r.format).unwrap_or(Format::Text),
+            format: crate::error::stored(Format::parse(&r.format), "revisions.format", &r.format)?,
             content_hash: r.content_hash,
             author_id: r.author_id,
             created_at: r.created_at,
-        }
+        })
     }
 }
 

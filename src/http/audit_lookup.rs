@@ -12,7 +12,7 @@ use crate::auth::AuthUser;
 use crate::domain::audit_chain::AuditEvent;
 use crate::domain::content::Content;
 use crate::domain::content_hash::ContentHash;
-use crate::domain::vocabulary::{Role, Status};
+use crate::domain::vocabulary::{RiskLevel, Role, Status};
 use crate::drafts::views::SignoffView;
 use crate::http::error::{ApiError, FieldProblem, Problem};
 use crate::http::json::ApiJson;
@@ -117,6 +117,12 @@ pub struct LookupMatchView {
     /// When the draft was corrected (status `corrected`, SPEC §7): the
     /// correction that replaced it on the channel.
     pub corrected_by: Option<Uuid>,
+    /// The tier whose route the draft follows (SPEC §5): which stages, quorums
+    /// and whether `leader` the sign-offs below had to complete.
+    pub risk_level: RiskLevel,
+    /// The workflow version the draft was submitted under; null before.
+    #[schema(example = 1)]
+    pub workflow_version: Option<i32>,
     /// Every sign-off of this revision, oldest first, in every round.
     pub signoffs: Vec<SignoffView>,
     /// The draft's events in chain order (its trail), at most 200.
@@ -155,6 +161,12 @@ impl TryFrom<Match> for LookupMatchView {
             published: hit.was_published(),
             published_url: hit.published_url.clone(),
             corrected_by: hit.corrected_by,
+            risk_level: crate::error::stored(
+                RiskLevel::parse(&hit.risk_level),
+                "drafts.risk_level",
+                &hit.risk_level,
+            )?,
+            workflow_version: hit.workflow_version,
             trail: format!("/api/v1/drafts/{}/trail", hit.draft_id),
             signoffs: m
                 .signoffs

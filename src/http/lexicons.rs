@@ -84,14 +84,20 @@ pub struct EntryView {
     pub note: Option<String>,
 }
 
-impl From<EntryRow> for EntryView {
-    fn from(r: EntryRow) -> Self {
-        EntryView {
+impl TryFrom<EntryRow> for EntryView {
+    type Error = ApiError;
+
+    fn try_from(r: EntryRow) -> Result<Self, ApiError> {
+        Ok(EntryView {
+            severity: crate::error::stored(
+                Severity::parse(&r.severity),
+                "lexicon_entries.severity",
+                &r.severity,
+            )?,
             term: r.term,
-            severity: Severity::parse(&r.severity).unwrap_or(Severity::Block),
             suggestion: r.suggestion,
             note: r.note,
-        }
+        })
     }
 }
 
@@ -290,10 +296,10 @@ pub async fn list_entries(
     }
     let rows =
         lexicons::entries(&state, &admin, &code, query.q.as_deref(), after, limit + 1).await?;
-    Ok(web::Json(pagination::page_of(
+    Ok(web::Json(pagination::try_page_of(
         rows,
         limit,
         |r| pagination::encode_seq_cursor(i64::from(r.position)),
-        EntryView::from,
-    )))
+        EntryView::try_from,
+    )?))
 }

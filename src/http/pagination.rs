@@ -107,11 +107,27 @@ pub fn decode_seq_cursor(cursor: Option<&str>) -> Result<Option<i64>, ApiError> 
 /// Builds the page from `limit + 1` fetched rows: the extra row only says
 /// whether there is a next page.
 pub fn page_of<R, T: ToSchema>(
-    mut rows: Vec<R>,
+    rows: Vec<R>,
     limit: i64,
     cursor_of: impl Fn(&R) -> String,
     item: impl Fn(R) -> T,
 ) -> Page<T> {
+    match try_page_of(rows, limit, cursor_of, |r| {
+        Ok::<_, std::convert::Infallible>(item(r))
+    }) {
+        Ok(page) => page,
+        Err(never) => match never {},
+    }
+}
+
+/// [`page_of`] for rows whose reading can fail (stored text that is not a
+/// known value is an error, never a default).
+pub fn try_page_of<R, T: ToSchema, E>(
+    mut rows: Vec<R>,
+    limit: i64,
+    cursor_of: impl Fn(&R) -> String,
+    item: impl Fn(R) -> Result<T, E>,
+) -> Result<Page<T>, E> {
     let more = rows.len() as i64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     let next_cursor = if more {
@@ -119,10 +135,10 @@ pub fn page_of<R, T: ToSchema>(
     } else {
         None
     };
-    Page {
-        items: rows.into_iter().map(item).collect(),
+    Ok(Page {
+        items: rows.into_iter().map(item).collect::<Result<_, E>>()?,
         next_cursor,
-    }
+    })
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use crate::audit::access;
 use crate::auth::AuthUser;
 use crate::db::reports::{self as sql, RegisterFilter, RegisterRow};
 use crate::db::{DbError, DbPool, connect};
+use crate::domain::content::Source;
 use crate::domain::vocabulary::Stage;
 use crate::error::ApiError;
 use crate::reports::bulletin_render::BOM;
@@ -82,25 +83,38 @@ pub struct RegisterItem {
     pub status: String,
 }
 
-impl From<RegisterRow> for RegisterItem {
-    fn from(r: RegisterRow) -> Self {
-        let signers = serde_json::from_value(r.signers).unwrap_or_default();
-        RegisterItem {
+impl TryFrom<RegisterRow> for RegisterItem {
+    type Error = RegisterError;
+
+    fn try_from(r: RegisterRow) -> Result<Self, RegisterError> {
+        let signers = serde_json::from_value(r.signers)?;
+        let source = match Source::from_stored(&r.source_kind, r.source_origin.clone()) {
+            Some(Source::Original) => serde_json::json!({"kind": "original"}),
+            Some(Source::Reprint(origin)) => {
+                serde_json::json!({"kind": "reprint", "origin": origin})
+            }
+            None => {
+                return Err(RegisterError::Corrupt(format!(
+                    "drafts.source_kind/source_origin hold {:?}/{:?}",
+                    r.source_kind, r.source_origin
+                )));
+            }
+        };
+        Ok(RegisterItem {
             published_at: r.published_at.to_rfc3339_opts(SecondsFormat::Micros, true),
             draft_id: r.draft_id,
             channel: r.channel,
             department_code: r.department_code,
             department_name: r.department_name,
             title: r.title,
-            // TODO(records): fill from drafts.source once SPEC §7's column lands.
-            source: serde_json::json!({"kind": "original"}),
+            source,
             author: r.author,
             author_name: r.author_name,
             signers,
             url: r.url,
             content_hash: r.content_hash,
             status: r.status,
-        }
+        })
     }
 }
 
@@ -153,6 +167,8 @@ pub enum RegisterError {
     Json(#[from] serde_json::Error),
     #[error("writing the workbook failed: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("a stored row cannot be read: {0}")]
+    Corrupt(String),
 }
 
 async fn page(pool: &DbPool, r: &Register, after: i64) -> Result<Vec<RegisterRow>, DbError> {
@@ -208,7 +224,7 @@ async fn next_chunk(p: &mut Progress) -> Result<Bytes, RegisterError> {
                 w.write_record(csv_header())?;
             }
             for row in rows {
-                w.write_record(csv_record(&RegisterItem::from(row)))?;
+                w.write_record(csv_record(&RegisterItem::try_from(row)?))?;
             }
             out.extend(
                 w.into_inner()
@@ -223,7 +239,7 @@ async fn next_chunk(p: &mut Progress) -> Result<Bytes, RegisterError> {
                 if !(first && i == 0) {
                     out.push(b',');
                 }
-                serde_json::to_writer(&mut out, &RegisterItem::from(row))?;
+                serde_json::to_writer(&mut out, &RegisterItem::try_from(row)?)?;
             }
             if p.done {
                 out.extend_from_slice(b"]}");
@@ -298,7 +314,7 @@ pub async fn xlsx(pool: &DbPool, register: &Register) -> Result<Vec<u8>, Registe
         let last = rows.len() < PAGE as usize;
         after = rows.last().map(|r| r.seq).unwrap_or(after);
         for row in rows {
-            for (col, cell) in csv_record(&RegisterItem::from(row)).iter().enumerate() {
+            for (col, cell) in csv_record(&RegisterItem::try_from(row)?).iter().enumerate() {
                 sheet.write_string(row_no, col as u16, cell)?;
             }
             row_no += 1;

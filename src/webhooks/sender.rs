@@ -148,7 +148,14 @@ type Failure = (Option<u16>, String);
 
 /// Sends `row` in its subscription's format; the status of a success.
 async fn send(client: &reqwest::Client, row: &Claimed) -> Result<u16, Failure> {
-    let format = Format::parse(&row.format).unwrap_or(Format::Standard);
+    // A format this code cannot read is a fault of the row: the delivery
+    // fails (and is retried, then `failed`), never sent in a guessed format.
+    let format = Format::parse(&row.format).ok_or_else(|| {
+        (
+            None,
+            format!("webhooks.format holds unknown value {:?}", row.format),
+        )
+    })?;
     let mut headers = HeaderMap::new();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     let (url, body) = match format {

@@ -518,6 +518,11 @@ async fn lookup_finds_the_approved_and_published_revision() {
             (&m["published"], &m["current"], &m["channel"]),
             (&json!(true), &json!(true), &json!("portal"))
         );
+        // The route it had to complete: the tier and the pinned version.
+        let draft = room.snapshot(id).await;
+        assert_eq!(m["risk_level"], "normal");
+        assert_eq!(m["workflow_version"], draft["workflow"]["version"]);
+        assert!(m["workflow_version"].as_i64().is_some());
         let signoffs = m["signoffs"].as_array().unwrap();
         let stages: Vec<&str> = signoffs
             .iter()

@@ -11,6 +11,11 @@ use crate::common::newsroom::{Newsroom, STAGES};
 /// Publishes a new draft on `channel`; returns its id.
 pub async fn published(n: &Newsroom, channel: &str, title: &str, url: &str) -> Uuid {
     let d = n.create_as(&n.author, channel, title).await;
+    publish_created(n, d, url).await
+}
+
+/// Publishes the draft `d` as created; returns its id.
+async fn publish_created(n: &Newsroom, d: Value, url: &str) -> Uuid {
     let id: Uuid = d["id"].as_str().unwrap().parse().unwrap();
     let hash = d["content_hash"].as_str().unwrap().to_string();
     n.through_all_stages(id, &hash).await;
@@ -44,13 +49,17 @@ async fn the_register_lists_each_published_item_with_its_signers_in_every_format
         "https://example.gov.cn/a",
     )
     .await;
-    let second = published(
-        &n,
-        "wechat_official",
-        "冬季防火, \"提示\"",
-        "https://mp.example/b",
-    )
-    .await;
+    let res = n
+        .app
+        .post(
+            "/drafts",
+            &n.author.token,
+            json!({"channel": "wechat_official", "title": "冬季防火, \"提示\"", "body": "正文。\n",
+                "format": "text", "source": {"kind": "reprint", "origin": "应急管理部"}}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let second = publish_created(&n, res.json().await.unwrap(), "https://mp.example/b").await;
     n.act_ok(
         &n.publisher,
         second,
@@ -82,6 +91,10 @@ async fn the_register_lists_each_published_item_with_its_signers_in_every_format
     assert_eq!(items[0]["signers"], Value::Object(signers));
     assert_eq!(items[1]["draft_id"], second.to_string());
     assert_eq!(items[1]["status"], "retracted");
+    assert_eq!(
+        items[1]["source"],
+        json!({"kind": "reprint", "origin": "应急管理部"})
+    );
     let snapshot = n.snapshot(first).await;
     assert_eq!(items[0]["content_hash"], snapshot["content_hash"]);
 
@@ -119,6 +132,10 @@ async fn the_register_lists_each_published_item_with_its_signers_in_every_format
     assert_eq!(&rows[1][column("title")], "冬季防火, \"提示\"");
     assert_eq!(&rows[1][column("review_2")], "signer.review_2");
     assert_eq!(&rows[1][column("status")], "retracted");
+    assert_eq!(&rows[1][column("source")], "reprint");
+    assert_eq!(&rows[1][column("origin")], "应急管理部");
+    assert_eq!(&rows[0][column("source")], "original");
+    assert_eq!(&rows[0][column("origin")], "");
     assert_eq!(&rows[0][column("leader")], "");
 
     let res = n

@@ -143,6 +143,62 @@ async fn a_failed_first_delivery_is_retried_and_every_signature_verifies() {
     }
 }
 
+/// `draft.step_opened` names who may sign now: holders of the stage's
+/// grant and their delegates in force, without anyone invariant 3 bars.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn step_opened_names_delegates_and_leaves_out_who_signed_a_stage_of_the_same_kind() {
+    let room = Newsroom::new().await;
+    let receiver = Receiver::start(Behaviour::AlwaysOk);
+    create_webhook(
+        &room.app,
+        &room.admin,
+        json!({"url": format!("{}/hooks", receiver.base), "events": ["draft.step_opened"]}),
+    )
+    .await;
+    let both = room
+        .app
+        .user(&room.admin, "both.reviews", &["review_1", "review_2"])
+        .await;
+    let principal = room.signer("review_2");
+    let deputy = room.signer("proofread_1");
+    let starts = chrono::Utc::now() - chrono::Duration::minutes(1);
+    let res = room
+        .app
+        .post(
+            "/me/delegations",
+            &principal.token,
+            json!({"to_user_id": deputy.id, "starts_at": starts.to_rfc3339(),
+                "ends_at": (starts + chrono::Duration::days(2)).to_rfc3339(), "reason": "出差"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+
+    let (draft, hash) = room.draft().await;
+    room.submit_ok(draft, &hash).await;
+    let res = room.approve_as(&both, draft, "review_1", &hash).await;
+    assert_eq!(res.status(), 200);
+    room.approve_ok(draft, "proofread_1", &hash).await;
+
+    let opened = |stage: &str, ids: &[uuid::Uuid]| {
+        let list: Vec<String> = ids.iter().map(|id| format!("\"{id}\"")).collect();
+        format!(
+            "SELECT count(*) AS n FROM webhook_deliveries \
+             WHERE event_type = 'draft.step_opened' AND payload->'data'->>'draft_id' = '{draft}' \
+             AND payload->'data'->'stages' = '[\"{stage}\"]'::jsonb \
+             AND payload->'data'->'eligible_signers' @> '[{l}]'::jsonb \
+             AND jsonb_array_length(payload->'data'->'eligible_signers') = {n}",
+            l = list.join(","),
+            n = ids.len()
+        )
+    };
+    // review_1 was open to both of its holders.
+    let first = opened("review_1", &[room.signer("review_1").id, both.id]);
+    assert_eq!(room.app.count(&first).await, 1);
+    // review_2: its holder and the holder's deputy; not `both`, who signed review_1.
+    let second = opened("review_2", &[principal.id, deputy.id]);
+    assert_eq!(room.app.count(&second).await, 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_manage_webhooks_and_bad_ones_are_refused_naming_the_field() {
     let room = Newsroom::new().await;

@@ -86,7 +86,7 @@ pub async fn revision(
 ) -> Result<web::Json<RevisionView>, ApiError> {
     let (id, n) = path.into_inner();
     let row = reads::revision(&state, &user, id, n).await?;
-    Ok(web::Json(reads::revision_view(row)))
+    Ok(web::Json(reads::revision_view(row)?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

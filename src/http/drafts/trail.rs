@@ -55,7 +55,7 @@ pub async fn trail(
     };
     let tier = loaded.facts.risk;
     let content_hash = loaded.revision.content_hash.clone();
-    let current = reads::revision_view(loaded.revision.clone());
+    let current = reads::revision_view(loaded.revision.clone())?;
     let draft = DraftSummary::new(
         loaded.row.clone(),
         loaded.revision.title.clone(),
