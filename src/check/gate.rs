@@ -138,18 +138,33 @@ pub async fn stored_report(
     conn: &mut AsyncPgConnection,
     draft_id: Uuid,
 ) -> Result<Option<StoredReport>, ApiError> {
-    match check_reports::latest(conn, draft_id).await? {
-        None => Ok(None),
-        Some(row) => {
-            let (report, row) = to_report(row)?;
-            Ok(Some(StoredReport {
-                report,
-                report_hash: row.report_hash,
-                revision: row.revision,
-                checked_at: row.created_at,
-            }))
-        }
-    }
+    check_reports::latest(conn, draft_id)
+        .await?
+        .map(stored)
+        .transpose()
+}
+
+/// The newest stored report of a draft on `content_hash` (the text the
+/// signers attest), if the draft was checked on that text.
+pub async fn stored_report_for(
+    conn: &mut AsyncPgConnection,
+    draft_id: Uuid,
+    content_hash: &str,
+) -> Result<Option<StoredReport>, ApiError> {
+    check_reports::latest_for(conn, draft_id, content_hash)
+        .await?
+        .map(stored)
+        .transpose()
+}
+
+fn stored(row: ReportRow) -> Result<StoredReport, ApiError> {
+    let (report, row) = to_report(row)?;
+    Ok(StoredReport {
+        report,
+        report_hash: row.report_hash,
+        revision: row.revision,
+        checked_at: row.created_at,
+    })
 }
 
 fn to_report(row: ReportRow) -> Result<(Report, ReportRow), ApiError> {

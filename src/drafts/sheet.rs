@@ -3,14 +3,18 @@
 //! row comes from one list (`steps`), so routes of other lengths,
 //! co-signers (会签) and delegates (代签) each add rows, not layout.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::audit::query::{self, EventFilter, Window};
 use crate::auth::AuthUser;
+use crate::check::{self, gate::StoredReport};
 use crate::db::{chainer, connect, sheets, users};
 use crate::domain::audit_chain::AuditEvent;
+use crate::domain::check::Severity;
 use crate::domain::content::Source;
 use crate::domain::vocabulary::{Check, RetractReason, RiskLevel, Stage, Status};
 use crate::drafts::{approval_rows, reads};
@@ -34,7 +38,10 @@ pub struct Sheet {
     /// One row per signature, in route order; an unsigned stage is one
     /// row with no signer (a blank line on paper).
     pub steps: Vec<SheetStep>,
-    /// The machine check's summary (SPEC §6); none recorded yet.
+    /// The machine check's summary (SPEC §6) of the printed text: when,
+    /// findings by severity, how many warnings the signers acknowledged,
+    /// the lexicon versions and the report's hash (as `check_run` records
+    /// it); none when that text was never checked.
     pub machine_check: Option<String>,
     pub publication: Option<Publication>,
     pub retraction: Option<Retraction>,
@@ -118,7 +125,7 @@ pub async fn sheet(state: &AppState, user: &AuthUser, id: Uuid) -> Result<Sheet,
     };
     // One row per (stage, signer) in route order; a stage short of its
     // quorum keeps a blank row per missing signature (会签).
-    let steps = rows
+    let steps: Vec<SheetStep> = rows
         .into_iter()
         .map(|r| SheetStep {
             signer: r.signer_id.map(name),
@@ -134,6 +141,14 @@ pub async fn sheet(state: &AppState, user: &AuthUser, id: Uuid) -> Result<Sheet,
             ..SheetStep::unsigned(r.stage)
         })
         .collect();
+    let acknowledged: BTreeSet<String> = steps
+        .iter()
+        .flat_map(|s| s.acknowledged_findings.iter().cloned())
+        .collect();
+    let machine_check =
+        check::gate::stored_report_for(&mut conn, row.id, &loaded.revision.content_hash)
+            .await?
+            .map(|stored| check_summary(&stored, &acknowledged));
     let department = match row.department_id {
         Some(d) => users::department(&mut conn, d).await?.map(|d| d.name),
         None => None,
@@ -168,7 +183,7 @@ pub async fn sheet(state: &AppState, user: &AuthUser, id: Uuid) -> Result<Sheet,
         content_hash: loaded.revision.content_hash.clone(),
         workflow_version: loaded.facts.workflow.version,
         steps,
-        machine_check: None,
+        machine_check,
         publication: published.map(|e| Publication {
             url: e
                 .detail
@@ -218,6 +233,42 @@ impl SheetStep {
 
 /// Times are printed in UTC (the sheet's headings say so), to the second,
 /// as the chain records them.
+/// One line of the sheet: `2026-12-03 10:00:00 机审：阻断 0 条，提示 2 条
+/// （已确认 2 条）；词库 banned v3；报告 SHA-256 …`.
+fn check_summary(stored: &StoredReport, acknowledged: &BTreeSet<String>) -> String {
+    let findings = &stored.report.findings;
+    let blocks = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Block)
+        .count();
+    let warns: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warn)
+        .map(|f| f.id.as_str())
+        .collect();
+    let confirmed = warns
+        .iter()
+        .filter(|id| acknowledged.contains(**id))
+        .count();
+    let lexicons = if stored.report.lexicon_versions.is_empty() {
+        "无词库".to_string()
+    } else {
+        let list: Vec<String> = stored
+            .report
+            .lexicon_versions
+            .iter()
+            .map(|(code, v)| format!("{code} v{v}"))
+            .collect();
+        format!("词库 {}", list.join("、"))
+    };
+    format!(
+        "{} 机审：阻断 {blocks} 条，提示 {} 条（已确认 {confirmed} 条）；{lexicons}；报告 SHA-256 {}",
+        printed(stored.checked_at),
+        warns.len(),
+        stored.report_hash
+    )
+}
+
 fn printed(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S").to_string()
 }

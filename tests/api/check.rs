@@ -274,6 +274,19 @@ async fn warn_findings_are_stored_audited_and_must_be_acknowledged_by_the_first_
         ]
     );
     assert_eq!(trail["events"][3]["detail"]["acknowledged"], json!(want));
+
+    // The sheet prints the report the signers saw, and what they acknowledged.
+    let res = room
+        .app
+        .get(&format!("/drafts/{id}/sheet"), &room.auditor.token)
+        .await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    let line = format!(
+        "机审：阻断 0 条，提示 2 条（已确认 2 条）；词库 banned v1；报告 SHA-256 {report_hash}"
+    );
+    assert!(html.contains(&line), "{line} missing from the sheet");
+    assert!(!html.contains("无机审记录"));
 }
 
 #[tokio::test]

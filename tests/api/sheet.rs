@@ -47,6 +47,10 @@ async fn a_published_item_has_its_six_steps_in_route_order_and_the_publish_event
     let (headers, html) = sheet(&n, &n.author.token, id).await;
     assert_eq!(headers["content-type"], "text/html; charset=utf-8");
     assert!(
+        html.contains("机审：阻断 0 条，提示 0 条（已确认 0 条）；无词库；报告 SHA-256 "),
+        "the submit's clean check report is printed"
+    );
+    assert!(
         headers["content-security-policy"]
             .to_str()
             .unwrap()
