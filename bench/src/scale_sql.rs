@@ -46,13 +46,18 @@ SELECT d, gen_random_uuid() AS id,
 FROM generate_series(0, {n} - 1) d, scale_clock c;
 ALTER TABLE scale_drafts ADD PRIMARY KEY (d);
 
-INSERT INTO drafts (id, channel, author_id, risk_level, status, current_stage, workflow_version,
-                    revision, round, published_url, created_at, updated_at)
+INSERT INTO drafts (id, channel, author_id, risk_level, status, current_stage, current_step,
+                    current_stages, workflow_version, revision, round, published_url, created_at, updated_at)
 SELECT s.id, ch.channel, a.id,
        (ARRAY['normal','normal','normal','important','sensitive'])[s.d % 5 + 1],
        s.status,
        CASE WHEN s.status = 'in_review'
             THEN (ARRAY['review_1','proofread_1','review_2','proofread_2','review_3','proofread_3'])[s.stage_pos] END,
+       -- Every seeded route opens the six one per step: the step is the stage's place.
+       CASE WHEN s.status = 'in_review' THEN s.stage_pos - 1 END,
+       CASE WHEN s.status = 'in_review'
+            THEN ARRAY[(ARRAY['review_1','proofread_1','review_2','proofread_2','review_3','proofread_3'])[s.stage_pos]]
+            ELSE '{{}}'::text[] END,
        CASE WHEN s.status <> 'draft' THEN ch.version END,
        s.revs, CASE WHEN s.status = 'draft' THEN 0 ELSE s.revs END,
        CASE WHEN s.status = 'published' THEN 'https://example.org/a/' || s.d END,
