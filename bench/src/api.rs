@@ -19,6 +19,19 @@ pub const STAGES: [&str; 6] = [
     "review_3",
     "proofread_3",
 ];
+/// The sign-offs of a draft on the seeded `sensitive` route (SPEC §5), in
+/// order: the six stages one per step, `review_3` twice (quorum 2, by two
+/// distinct signers), then `leader`.
+pub const SENSITIVE_SIGNOFFS: [&str; 8] = [
+    "review_1",
+    "proofread_1",
+    "review_2",
+    "proofread_2",
+    "review_3",
+    "review_3",
+    "proofread_3",
+    "leader",
+];
 pub const CHECKS: [&str; 6] = [
     "political",
     "legal",
@@ -115,8 +128,23 @@ impl Api {
 
     /// A submitted draft: (id, content_hash).
     pub async fn submitted_draft(&self, editor: &str) -> anyhow::Result<(String, String)> {
+        self.submitted_draft_at(editor, None).await
+    }
+
+    /// A submitted draft of a risk level (`None`: the field left out, the
+    /// server's default `normal`): (id, content_hash).
+    pub async fn submitted_draft_at(
+        &self,
+        editor: &str,
+        risk_level: Option<&str>,
+    ) -> anyhow::Result<(String, String)> {
         let body = "各科室：\n根据上级部署，现就开展年度安全生产检查通知如下……\n".repeat(20);
-        let d = self.post(Some(editor), "/drafts", json!({"channel": "portal", "title": "基准测试稿件", "body": body, "format": "text"})).await?;
+        let mut draft =
+            json!({"channel": "portal", "title": "基准测试稿件", "body": body, "format": "text"});
+        if let Some(level) = risk_level {
+            draft["risk_level"] = json!(level);
+        }
+        let d = self.post(Some(editor), "/drafts", draft).await?;
         let (id, hash) = (
             d["id"].as_str().unwrap_or_default().to_string(),
             d["content_hash"].as_str().unwrap_or_default().to_string(),
@@ -133,9 +161,21 @@ impl Api {
     /// Signs the stages of a draft in order, one signer each (all six with
     /// six signers); the latency of each request, and the failures.
     pub async fn sign(&self, signers: &[String], id: &str, hash: &str) -> (Vec<Duration>, u64) {
+        let steps: Vec<(&str, &String)> = STAGES.iter().copied().zip(signers).collect();
+        self.sign_as(&steps, id, hash).await
+    }
+
+    /// Signs a draft with each (stage, signer's token) in order; the
+    /// latency of each request, and the failures.
+    pub async fn sign_as(
+        &self,
+        signoffs: &[(&str, &String)],
+        id: &str,
+        hash: &str,
+    ) -> (Vec<Duration>, u64) {
         let mut latencies = Vec::new();
         let mut errors = 0;
-        for (stage, token) in STAGES.iter().zip(signers) {
+        for (stage, token) in signoffs {
             let t = Instant::now();
             let body = json!({"stage": stage, "content_hash": hash, "checks": CHECKS});
             match self
@@ -215,5 +255,28 @@ impl Api {
                 false
             }
         }
+    }
+
+    /// A request with a raw body of `content_type`; its status and JSON
+    /// answer (`Null` when the answer is not JSON), whatever the status.
+    pub async fn send_raw(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> anyhow::Result<(u16, Value)> {
+        let res = self
+            .client
+            .request(method, format!("{}/api/v1{path}", self.base))
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await?;
+        let status = res.status().as_u16();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        Ok((status, body))
     }
 }

@@ -10,12 +10,14 @@
 mod api;
 mod chain;
 mod check;
+mod lexicon;
 mod load;
 mod pgbench;
 mod report;
 mod scale;
 mod scale_sql;
 mod scenarios;
+mod sensitive;
 mod server;
 mod storm;
 
@@ -35,6 +37,14 @@ enum Scenario {
     Storm,
     /// A year of data loaded by SQL (issue 19 item 3); not in the default set.
     Scale,
+    /// Sensitive drafts: eight sign-offs on the seeded sensitive route
+    /// (issue 15); with approve in the same run, the quotient of their
+    /// ratios. Not in the default set.
+    Sensitive,
+    /// The machine check in the server (issue 16 item 5): a 100,000-term
+    /// lexicon uploaded as CSV, 100 checks of 200,000 characters, the
+    /// server's RSS. Not in the default set.
+    Lexicon,
 }
 
 /// Benchmarks a release sanshen against pgbench on the same cluster.
@@ -154,9 +164,14 @@ async fn main() -> anyhow::Result<()> {
 
 async fn run(options: &Options, bench: &mut scenarios::Bench<'_>) -> anyhow::Result<()> {
     let wants = |s: Scenario| options.only.contains(&s);
-    if wants(Scenario::Approve) {
-        for &c in &options.clients {
+    // Approve and sensitive alternate by clients, so that their ratios
+    // share the machine's drift.
+    for &c in &options.clients {
+        if wants(Scenario::Approve) {
             bench.approve(c).await?;
+        }
+        if wants(Scenario::Sensitive) {
+            bench.sensitive(c).await?;
         }
     }
     if wants(Scenario::Read) {
@@ -187,6 +202,24 @@ async fn run(options: &Options, bench: &mut scenarios::Bench<'_>) -> anyhow::Res
     }
     if wants(Scenario::Verify) {
         bench.verify().await?;
+    }
+    // Last: its lexicon applies to every channel, so drafts submitted
+    // after it would be checked against 100,000 terms.
+    if wants(Scenario::Lexicon) {
+        let sizes = if options.quick {
+            lexicon::LexiconSizes {
+                terms: 10_000,
+                body_chars: 20_000,
+                checks: 10,
+            }
+        } else {
+            lexicon::LexiconSizes {
+                terms: 100_000,
+                body_chars: 200_000,
+                checks: 100,
+            }
+        };
+        bench.lexicon(&sizes).await?;
     }
     Ok(())
 }

@@ -133,6 +133,15 @@ impl Report {
         self.results.push(row);
     }
 
+    /// Adds a row held against no target of its own: `note` says why (or
+    /// which target the figure is only an upper bound of).
+    pub fn figure(&mut self, cells: [String; 6], shown: String, note: &str) {
+        let mut row = cells.to_vec();
+        row.push(shown);
+        row.push(note.to_string());
+        self.results.push(row);
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::from("\n");
         out.push_str(&self.results.render());

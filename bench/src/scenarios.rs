@@ -32,11 +32,17 @@ pub struct Bench<'a> {
     /// A draft in review with three sign-offs, as pgbench's read finds its drafts.
     pub(crate) read_id: String,
     pub report: Report,
+    /// The sensitive route's signer of each sign-off (api::SENSITIVE_SIGNOFFS),
+    /// made by the first sensitive run.
+    pub(crate) sensitive_signers: Vec<String>,
+    /// Plain approve's figures by clients: (clients, sign-offs/s, ratio to
+    /// the simple twin, to the prepared twin), for the sensitive scenario.
+    pub(crate) approve_ratios: Vec<(usize, f64, f64, f64)>,
     /// Requests that failed in any scenario: a run with errors is no result.
     pub errors: u64,
 }
 
-fn cells(name: &str, c: usize, s: &Stats, unit: &str, pg: String) -> [String; 6] {
+pub(crate) fn cells(name: &str, c: usize, s: &Stats, unit: &str, pg: String) -> [String; 6] {
     [
         name.to_string(),
         c.to_string(),
@@ -78,6 +84,8 @@ impl<'a> Bench<'a> {
             auditor,
             read_id,
             report: Report::new(),
+            sensitive_signers: Vec::new(),
+            approve_ratios: Vec::new(),
             errors: 0,
         })
     }
@@ -86,7 +94,7 @@ impl<'a> Bench<'a> {
         self.pgbench_beside(script, c, None, protocol)
     }
 
-    fn pgbench_beside(
+    pub(crate) fn pgbench_beside(
         &self,
         script: &str,
         c: usize,
@@ -113,7 +121,7 @@ impl<'a> Bench<'a> {
 
     /// Events the batched design's writer had not chained when its run
     /// ended; then chains them, so that every run starts from none.
-    fn drain_pending(&self) -> anyhow::Result<u64> {
+    pub(crate) fn drain_pending(&self) -> anyhow::Result<u64> {
         let left = self
             .env
             .psql("bench", &["-c", "SELECT count(*) FROM audit_pending"])?;
@@ -130,7 +138,7 @@ impl<'a> Bench<'a> {
         // Enough drafts for about a second and a half of work per level
         // at the rates seen here, and at least a few per client.
         let drafts = (c * self.sizes.drafts_per_client).max(self.sizes.min_drafts);
-        let seeded = self.seed_drafts(drafts).await?;
+        let seeded = self.seed_drafts(drafts, None).await?;
         let (api, signers) = (self.api.clone(), self.signers.clone());
         let stats = load::over_items(
             &format!("approve ×{c}"),
@@ -153,6 +161,12 @@ impl<'a> Bench<'a> {
         self.drain_pending()?;
         // sanshen queues its event and chains in batches (src/audit/chainer.rs):
         // its twin is the staged transaction with the batch writer beside it.
+        self.approve_ratios.push((
+            c,
+            stats.per_second(),
+            stats.per_second() / batched.tps,
+            stats.per_second() / prepared.tps,
+        ));
         for (name, twin) in [
             ("approve", &batched),
             ("approve (pgbench prepared)", &prepared),
@@ -187,11 +201,16 @@ impl<'a> Bench<'a> {
         Ok(())
     }
 
-    async fn seed_drafts(&self, n: usize) -> anyhow::Result<Vec<(String, String)>> {
+    /// `n` submitted drafts of `risk_level` (`None`: the server's default).
+    pub(crate) async fn seed_drafts(
+        &self,
+        n: usize,
+        risk_level: Option<&str>,
+    ) -> anyhow::Result<Vec<(String, String)>> {
         let bar = load::bar(&format!("seeding {n} drafts"));
         let results = futures_util::stream::iter(0..n)
             .map(|_| async {
-                let made = self.api.submitted_draft(&self.editor).await;
+                let made = self.api.submitted_draft_at(&self.editor, risk_level).await;
                 bar.inc(1);
                 made
             })
