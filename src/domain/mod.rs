@@ -16,4 +16,5 @@ pub mod route;
 pub mod username;
 pub mod vocabulary;
 pub mod webhook_format;
+pub mod whole_number;
 pub mod workflow;

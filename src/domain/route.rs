@@ -183,9 +183,12 @@ pub struct StepInput {
     #[schema(value_type = Vec<Stage>, example = json!(["review_3"]))]
     pub stages: Vec<String>,
     /// 1–5, default 1.
-    #[schema(example = 2)]
+    #[schema(example = 2, minimum = 1, maximum = 5)]
+    #[serde(default, deserialize_with = "crate::domain::whole_number::optional")]
     pub quorum: Option<i64>,
-    #[schema(example = 24)]
+    /// 1–8760 (a year).
+    #[schema(example = 24, minimum = 1, maximum = 8760)]
+    #[serde(default, deserialize_with = "crate::domain::whole_number::optional")]
     pub due_hours: Option<i64>,
 }
 

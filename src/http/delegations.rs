@@ -87,7 +87,7 @@ fn views(rows: Vec<DelegationRow>) -> Result<Vec<DelegationView>, ApiError> {
     rows.into_iter().map(DelegationView::try_from).collect()
 }
 
-#[utoipa::path(tag = "delegations", security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_delegation", tag = "delegations", security(("bearer" = [])),
     request_body = CreateDelegationRequest,
     description = "The caller delegates signing of stages they hold a grant for; the deputy signs within the caller's grant scopes, recorded `on_behalf_of` the caller. Event `delegation_created`.",
     responses(
@@ -117,7 +117,7 @@ pub async fn create(
     Ok(HttpResponse::Created().json(DelegationView::try_from(row)?))
 }
 
-#[utoipa::path(tag = "delegations", security(("bearer" = [])),
+#[utoipa::path(operation_id = "my_delegations", tag = "delegations", security(("bearer" = [])),
     responses(
         (status = 200, body = MyDelegations),
         AuthErrors,
@@ -134,7 +134,7 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(tag = "delegations", security(("bearer" = [])),
+#[utoipa::path(operation_id = "revoke_delegation", tag = "delegations", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
     description = "The principal ends a delegation at once. Event `delegation_revoked`.",
     responses(

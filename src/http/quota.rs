@@ -19,6 +19,7 @@ use crate::state::AppState;
 pub struct QuotaRequest {
     /// Items a month, 0–1000.
     #[schema(minimum = 0, maximum = 1000, example = 8)]
+    #[serde(deserialize_with = "crate::domain::whole_number::required")]
     pub monthly_items: i64,
 }
 

@@ -16,7 +16,7 @@ use crate::http::error::{ApiError, Problem};
 use crate::http::problems::AdminListErrors;
 use crate::reports::bulletin::{self as bulletins, Bulletin};
 use crate::reports::bulletin_render as render;
-use crate::reports::register::{self as registers, RegisterFormat, RegisterItem};
+use crate::reports::register::{self as registers, RegisterFormat, RegisterPage};
 use crate::state::AppState;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -68,7 +68,7 @@ pub struct RegisterQuery {
         `{\"items\":[…]}` and CSV (UTF-8 with a BOM) are streamed; XLSX is one worksheet.",
     responses(
         (status = 200, description = "The register", content(
-            (Vec<RegisterItem> = "application/json"),
+            (RegisterPage = "application/json"),
             (String = "text/csv"),
             (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         )),

@@ -23,7 +23,7 @@ use crate::state::AppState;
     responses(
         (status = 200, body = SweepReport),
         AdminErrors,
-        (status = 400, description = "A line is not such an item (the detail names it), or more than 10,000 items", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A line is not such an item (the detail names it), no item at all, or more than 10,000 items", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 50 MiB (`payload_too_large`)", body = Problem, content_type = "application/problem+json"),
     ))]
 #[post("/audit/sweep")]

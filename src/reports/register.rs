@@ -60,6 +60,13 @@ impl RegisterFormat {
     }
 }
 
+/// The register in JSON, `{"items": [...]}` (documentation only: the
+/// body is streamed a page at a time, never built as one value).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisterPage {
+    pub items: Vec<RegisterItem>,
+}
+
 /// One published item as the register lists it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RegisterItem {

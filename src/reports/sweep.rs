@@ -86,7 +86,8 @@ struct Pending {
 
 /// Reads `body` line by line, judges every line, records `sweep_run` with
 /// the totals and returns the report. A line that is not such an item is
-/// 400 naming the line; over `MAX_BYTES` 413; over `MAX_ITEMS` items 400.
+/// 400 naming the line; no item at all 400; over `MAX_BYTES` 413; over
+/// `MAX_ITEMS` items 400.
 pub async fn sweep<E: std::fmt::Display>(
     state: &AppState,
     auditor: &AuthUser,
@@ -141,6 +142,13 @@ pub async fn sweep<E: std::fmt::Display>(
         if batch.len() >= BATCH || (finished && !batch.is_empty()) {
             judge(state, std::mem::take(&mut batch), &mut report).await?;
         }
+    }
+    if items == 0 {
+        // Most likely a request sent without its file (curl without
+        // --data-binary): refused, so nothing records a sweep of nothing.
+        return Err(ApiError::Malformed(
+            "the body holds no items: send one JSON item per line".into(),
+        ));
     }
     let t = &report.totals;
     let mut detail = Map::new();

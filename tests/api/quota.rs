@@ -50,7 +50,7 @@ async fn an_admin_sets_a_quota_and_each_change_records_what_it_replaced() {
         body,
         json!({"department_id": news.to_string(), "monthly_items": 8})
     );
-    let res = put_quota(app, &n.admin, news, json!({"monthly_items": 3})).await;
+    let res = put_quota(app, &n.admin, news, json!({"monthly_items": 3.0})).await;
     assert_eq!(res.status(), 200);
 
     let events = quota_events(app).await;
@@ -96,13 +96,15 @@ async fn quotas_are_refused_to_others_out_of_range_and_for_unknown_departments()
 
     let res = put_quota(app, &n.auditor, news, json!({"monthly_items": 5})).await;
     assert_problem(res, 403, "forbidden").await;
-    for bad in [1001, -1] {
+    for bad in [json!(1001), json!(-1), json!(1e300)] {
         let res = put_quota(app, &n.admin, news, json!({"monthly_items": bad})).await;
         let problem = assert_problem(res, 422, "validation_failed").await;
         assert_eq!(problem["errors"][0]["field"], "monthly_items");
     }
-    let res = put_quota(app, &n.admin, news, json!({"monthly_items": "5"})).await;
-    assert_problem(res, 400, "malformed_request").await;
+    for bad in [json!("5"), json!(2.5)] {
+        let res = put_quota(app, &n.admin, news, json!({"monthly_items": bad})).await;
+        assert_problem(res, 400, "malformed_request").await;
+    }
     let res = put_quota(
         app,
         &n.admin,

@@ -110,7 +110,27 @@ async fn every_channel_has_the_seeded_routes_and_put_takes_both_forms() {
     )
     .await;
     assert_problem(put(json!({})).await, 422, "validation_failed").await;
+    // A whole number may be spelled 2.0 (JSON Schema's integer); a fraction
+    // is malformed, and a huge whole number out of range.
+    let mut fraction = routes.clone();
+    fraction["normal"][0]["quorum"] = json!(1.5);
+    assert_problem(
+        put(json!({"routes": fraction})).await,
+        400,
+        "malformed_request",
+    )
+    .await;
+    let mut huge = routes.clone();
+    huge["normal"][0]["due_hours"] = json!(1e300);
+    let p = assert_problem(put(json!({"routes": huge})).await, 422, "validation_failed").await;
+    assert_eq!(p["errors"][0]["field"], "routes.normal[0].due_hours");
     assert_eq!(n.app.event_count().await, before, "refusals change nothing");
+    let mut spelled = routes.clone();
+    spelled["normal"][0]["quorum"] = json!(3.0);
+    let res = put(json!({"routes": spelled})).await;
+    assert_eq!(res.status(), 200);
+    let wf: Value = res.json().await.unwrap();
+    assert_eq!(wf["routes"]["normal"][0]["quorum"], 3);
     let res = put(json!({"stages": STAGES})).await;
     let wf: Value = res.json().await.unwrap();
     assert_eq!(wf["routes"]["sensitive"], wf["routes"]["normal"]);

@@ -153,14 +153,13 @@ async fn sweeps_over_the_limits_or_with_a_bad_line_are_refused_and_record_nothin
     assert_problem(sweep(app, &n.author, item.clone()).await, 403, "forbidden").await;
     assert_eq!(app.event_count().await, before, "nothing recorded");
 
-    // An empty sweep is a sweep of nothing.
-    let res = sweep(app, &n.auditor, "").await;
-    assert_eq!(res.status(), 200);
-    let report: Value = res.json().await.unwrap();
-    assert_eq!(
-        report["totals"],
-        json!({"lines": 0, "approved": 0, "changed": 0, "unknown": 0})
-    );
+    // A body with no item (sent without its file, or blank lines only) is
+    // refused, and records nothing.
+    for empty in ["", "\n\n  \n"] {
+        let res = sweep(app, &n.auditor, empty).await;
+        assert_problem(res, 400, "malformed_request").await;
+    }
+    assert_eq!(app.event_count().await, before, "nothing recorded");
 }
 
 /// POSTs headers declaring 50 MiB + 1 and no body; returns the status line.

@@ -156,7 +156,7 @@ fn check_field(field: Field, text: &str, lexicons: &[&Matcher], out: &mut Vec<Fi
     if lexicons.iter().all(|m| m.is_empty()) {
         return;
     }
-    let stripped = Folded::new(text, true);
+    let stripped = kept.without_separators();
     for lexicon in lexicons {
         let rule = format!("lexicon:{}", lexicon.code);
         let mut seen = std::collections::HashSet::new();

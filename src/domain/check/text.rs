@@ -109,6 +109,24 @@ impl Folded {
         folded
     }
 
+    /// This folded text without its separators: what `Folded::new(text,
+    /// true)` gives, without folding the text a second time.
+    pub fn without_separators(&self) -> Folded {
+        let mut out = Folded {
+            text: String::with_capacity(self.text.len()),
+            origin: Vec::with_capacity(self.origin.len()),
+        };
+        for (at, c) in self.text.char_indices() {
+            if !is_separator(c) {
+                out.text.push(c);
+                out.origin
+                    .extend_from_slice(&self.origin[at..at + c.len_utf8()]);
+            }
+        }
+        out.origin.extend(self.origin.last().copied());
+        out
+    }
+
     /// The checked text's character range `[start, end)` that the folded
     /// bytes `[from, to)` (a non-empty match) came from.
     pub fn span(&self, from: usize, to: usize) -> (usize, usize) {
@@ -124,6 +142,11 @@ impl Folded {
 pub fn fold_char(c: char, mut out: impl FnMut(char)) {
     if c.is_ascii() {
         return out(c.to_ascii_lowercase());
+    }
+    // CJK Unified Ideographs and Extension A have no decomposition and no
+    // case: most of a Chinese text skips the normalization tables.
+    if matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}') {
+        return out(c);
     }
     let mut one = [0u8; 4];
     let s: &str = c.encode_utf8(&mut one);
@@ -174,6 +197,23 @@ mod tests {
         let f = Folded::new("法 .\u{200B}轮", true);
         assert_eq!(f.text, "法轮");
         assert_eq!(f.span(0, f.text.len()), (0, 5));
+    }
+
+    #[test]
+    fn dropping_separators_later_is_folding_without_them() {
+        for text in ["法 .\u{200B}轮", "a㎒ b", "ＡＢ,Ｃ 中\u{FEFF}文", "", " . "] {
+            let kept = Folded::new(text, false);
+            let stripped = Folded::new(text, true);
+            let later = kept.without_separators();
+            assert_eq!(later.text, stripped.text, "{text:?}");
+            assert_eq!(later.origin, stripped.origin, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn han_folds_to_itself() {
+        let f = Folded::new("中文㐀\u{9FFF}", false);
+        assert_eq!(f.text, "中文㐀\u{9FFF}");
     }
 
     #[test]
