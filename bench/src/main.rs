@@ -13,6 +13,7 @@ mod check;
 mod lexicon;
 mod load;
 mod pgbench;
+mod plot;
 mod report;
 mod scale;
 mod scale_sql;
@@ -88,6 +89,10 @@ struct Options {
     /// Drafts of the scale scenario's year [default: 200000, or 500 with --quick].
     #[arg(long)]
     scale_drafts: Option<u64>,
+    /// Also draw approve's sign-offs/s against clients, sanshen beside both
+    /// pgbench twins, to this SVG file.
+    #[arg(long)]
+    plot: Option<PathBuf>,
     /// Also write the report (markdown) to this file.
     #[arg(long)]
     markdown: Option<PathBuf>,
@@ -152,6 +157,26 @@ async fn main() -> anyhow::Result<()> {
     println!("{out}");
     if let Some(path) = &options.markdown {
         std::fs::write(path, &out)?;
+    }
+    if let Some(path) = &options.plot {
+        let rates = &bench.report.approve_rates;
+        let curve = |name, colour, pick: fn(&(usize, f64, f64, f64)) -> f64| plot::Curve {
+            name,
+            colour,
+            points: rates.iter().map(|r| (r.0, pick(r))).collect(),
+        };
+        let drawn = plot::svg(
+            "approve: sign-offs/s against clients",
+            &[
+                curve("sanshen (HTTP)", "#c0392b", |r| r.1),
+                curve("pgbench twin", "#2471a3", |r| r.2),
+                curve("twin, -M prepared", "#7d3c98", |r| r.3),
+            ],
+        );
+        match drawn {
+            Some(svg) => std::fs::write(path, svg)?,
+            None => load::note("--plot: approve did not run, nothing drawn"),
+        }
     }
     load::note(&format!("done in {:.0} s", started.elapsed().as_secs_f64()));
     anyhow::ensure!(

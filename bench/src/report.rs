@@ -82,6 +82,9 @@ pub struct Report {
     pub results: Table,
     pub chain: Table,
     pub missed: Vec<String>,
+    /// approve per client count: (clients, sanshen sign-offs/s, twin tx/s
+    /// in the simple protocol, twin tx/s prepared), for `--plot`.
+    pub approve_rates: Vec<(usize, f64, f64, f64)>,
 }
 
 impl Report {
@@ -108,6 +111,7 @@ impl Report {
                 "mean latency per tx / without / batched ms",
             ]),
             missed: Vec::new(),
+            approve_rates: Vec::new(),
         }
     }
 

@@ -185,6 +185,9 @@ impl<'a> Bench<'a> {
                 Target::AtLeast(0.5),
             );
         }
+        self.report
+            .approve_rates
+            .push((c, stats.per_second(), batched.tps, prepared.tps));
         self.report.chain.push(vec![
             c.to_string(),
             number(with.tps),
