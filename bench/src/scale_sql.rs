@@ -24,9 +24,9 @@ CREATE TEMP TABLE scale_channels AS
 SELECT row_number() OVER (ORDER BY channel) - 1 AS k, channel, max(version) AS version
 FROM workflows GROUP BY channel;
 CREATE TEMP TABLE scale_authors AS
-SELECT g - 1 AS k, gen_random_uuid() AS id FROM generate_series(1, 100) g;
+SELECT g - 1 AS ak, gen_random_uuid() AS id FROM generate_series(1, 100) g;
 INSERT INTO users (id, username, display_name, password_hash, created_at)
-SELECT id, 'scale.author' || k, '作者' || k, 'unusable', now() - interval '13 months' FROM scale_authors;
+SELECT id, 'scale.author' || ak, '作者' || ak, 'unusable', now() - interval '13 months' FROM scale_authors;
 
 -- 25 events per draft over a year: draft d's events are seq base+25d+1 ….
 CREATE TEMP TABLE scale_clock AS
@@ -63,14 +63,14 @@ SELECT s.id, ch.channel, a.id,
        CASE WHEN s.status = 'published' THEN 'https://example.org/a/' || s.d END,
        s.created_at, s.created_at + c.step * 20
 FROM scale_drafts s, scale_clock c, scale_channels ch, scale_authors a
-WHERE ch.k = s.d % (SELECT count(*) FROM scale_channels) AND a.k = s.d % 100;
+WHERE ch.k = s.d % (SELECT count(*) FROM scale_channels) AND a.ak = s.d % 100;
 
 INSERT INTO revisions (draft_id, number, title, summary, body, format, content_hash, author_id, created_at)
 SELECT s.id, r, '年度稿件 ' || s.d, '', '正文 ' || s.d || ' 修订 ' || r, 'text',
        encode(sha256(convert_to('scale ' || s.d || ' ' || r, 'UTF8')), 'hex'),
        a.id, s.created_at + c.step * (r - 1) * 5
 FROM scale_drafts s CROSS JOIN generate_series(1, 2) r, scale_clock c, scale_authors a
-WHERE r <= s.revs AND a.k = s.d % 100;
+WHERE r <= s.revs AND a.ak = s.d % 100;
 
 -- Published: six approvals of the last revision; in review: those before
 -- its stage; returned once: three sign-offs of revision 1, the last a return.
@@ -78,14 +78,14 @@ INSERT INTO signoffs (id, draft_id, revision, round, content_hash, stage, signer
 SELECT gen_random_uuid(), s.id, s.revs, s.revs,
        encode(sha256(convert_to('scale ' || s.d || ' ' || s.revs, 'UTF8')), 'hex'),
        (ARRAY['review_1','proofread_1','review_2','proofread_2','review_3','proofread_3'])[p.pos],
-       p.id, 'approve', '{{}}', s.created_at + c.step * (10 + p.pos)
+       p.id, 'approve', '{{}}'::text[], s.created_at + c.step * (10 + p.pos)
 FROM scale_drafts s JOIN scale_signers p
   ON (s.status = 'published' OR (s.status = 'in_review' AND p.pos < s.stage_pos)), scale_clock c
 UNION ALL
 SELECT gen_random_uuid(), s.id, 1, 1,
        encode(sha256(convert_to('scale ' || s.d || ' 1', 'UTF8')), 'hex'),
        (ARRAY['review_1','proofread_1','review_2'])[p.pos],
-       p.id, CASE WHEN p.pos = 3 THEN 'return' ELSE 'approve' END, '{{}}', s.created_at + c.step * (2 + p.pos)
+       p.id, CASE WHEN p.pos = 3 THEN 'return' ELSE 'approve' END, '{{}}'::text[], s.created_at + c.step * (2 + p.pos)
 FROM scale_drafts s JOIN scale_signers p ON s.revs = 2 AND p.pos <= 3, scale_clock c;
 
 INSERT INTO audit_events (seq, occurred_at, actor_id, actor, action, draft_id, revision, content_hash,
@@ -100,13 +100,13 @@ SELECT c.base + s.d * 25 + k + 1, c.start + c.step * (s.d * 25 + k),
             THEN (ARRAY['review_1','proofread_1','review_2','proofread_2','review_3','proofread_3'])[k - 1] END,
        NULL, NULL, '{{}}'::jsonb, '10.0.0.1', NULL, 'scale', 'scale'
 FROM scale_drafts s CROSS JOIN generate_series(0, 9) k, scale_clock c, scale_authors a, scale_signers p
-WHERE a.k = s.d % 100 AND p.pos = greatest(1, least(6, k - 1))
+WHERE a.ak = s.d % 100 AND p.pos = greatest(1, least(6, k - 1))
 UNION ALL
 SELECT c.base + s.d * 25 + k + 1, c.start + c.step * (s.d * 25 + k),
        a.id, 'scale.author' || ((s.d + k) % 100), 'login', NULL, NULL, NULL, NULL, NULL, NULL,
        jsonb_build_object('session_id', gen_random_uuid()), '10.0.0.1', NULL, 'scale', 'scale'
 FROM scale_drafts s CROSS JOIN generate_series(10, 24) k, scale_clock c, scale_authors a
-WHERE a.k = (s.d + k) % 100;
+WHERE a.ak = (s.d + k) % 100;
 
 UPDATE audit_head SET seq = (SELECT base + {n} * 25 FROM scale_clock), hash = 'scale';
 COMMIT;
