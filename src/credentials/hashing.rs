@@ -17,9 +17,10 @@
 //! it does onto an idle core; requests queued on the other core wait for
 //! the periodic balancer, up to two 4 ms ticks (seen with `perf sched`:
 //! 8 ms waits of actix and postgres while argon2 held the other core). So
-//! each hashing thread rests after every hash, `REST_PER_HASH` times as long
-//! as the hash took: at most a quarter of its core, and as the hash is timed
-//! by the wall clock, less still when requests preempt it.
+//! each hashing thread rests after every hash, `REST_PER_HASH` times the CPU
+//! time the hash used: at most a quarter of its core. (Timed by the wall
+//! clock instead, a hash preempted by requests grew its own rest, and beside
+//! saturating reads 8 logins took 17 s.)
 //!
 //! Logins are admitted to the queue by ticket ([`Hasher::admit`]), at most
 //! `capacity` at once (`SANSHEN_LOGIN_QUEUE`). Beyond it a login is told to
@@ -149,13 +150,24 @@ impl Hasher {
                         match job {
                             Ok(job) => {
                                 let started = Instant::now();
+                                let cpu_before = thread_cpu();
                                 if !job(&mut memory) {
                                     // Its request was dropped: nothing ran.
                                     continue;
                                 }
                                 let took = started.elapsed();
-                                std::thread::sleep(took * REST_PER_HASH);
-                                cycle.store(micros(took * (REST_PER_HASH + 1)), Ordering::Relaxed);
+                                // The rest follows the CPU the hash used, not
+                                // the wall time it took: in the idle class a
+                                // hash preempted by requests takes longer the
+                                // busier the machine, and a rest measured by
+                                // that starved logins (8 took 17 s beside
+                                // saturating reads, docs/benchmarks.md).
+                                let cpu = match (cpu_before, thread_cpu()) {
+                                    (Some(a), Some(b)) => b.saturating_sub(a),
+                                    _ => took,
+                                };
+                                std::thread::sleep(cpu * REST_PER_HASH);
+                                cycle.store(micros(took + cpu * REST_PER_HASH), Ordering::Relaxed);
                             }
                             Err(_) => return,
                         }
@@ -280,6 +292,16 @@ fn yield_to_requests(pin: Option<usize>) {
             tracing::warn!("argon2 thread not pinned to CPU {cpu}: {e}");
         }
     }
+}
+
+/// CPU time this thread has used, where the clock is available.
+fn thread_cpu() -> Option<Duration> {
+    use nix::time::{ClockId, clock_gettime};
+    let t = clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID).ok()?;
+    Some(Duration::new(
+        u64::try_from(t.tv_sec()).ok()?,
+        u32::try_from(t.tv_nsec()).ok()?,
+    ))
 }
 
 fn micros(d: Duration) -> u64 {
