@@ -27,7 +27,8 @@ pub struct EventPage {
     pub next_cursor: Option<String>,
 }
 
-fn instant(field: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+/// An optional RFC 3339 query time (`since`, `until`); 400 naming `field`.
+pub(super) fn instant(field: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
     raw.map(|s| {
         DateTime::parse_from_rfc3339(s)
             .map(|t| t.with_timezone(&Utc))

@@ -3,15 +3,15 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::db::reports::RegisterFilter;
+use crate::db::register::RegisterFilter;
 use crate::domain::bulletin::Month;
 use crate::domain::vocabulary::Role;
+use crate::http::audit::instant;
 use crate::http::error::{ApiError, Problem};
 use crate::http::problems::AdminListErrors;
 use crate::reports::bulletin::{self as bulletins, Bulletin};
@@ -21,19 +21,6 @@ use crate::state::AppState;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const CSV: &str = "text/csv; charset=utf-8";
-
-fn instant(field: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
-    raw.map(|s| {
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| {
-                ApiError::Malformed(format!(
-                    "{field} must be an RFC 3339 time such as 2026-11-24T08:00:00Z"
-                ))
-            })
-    })
-    .transpose()
-}
 
 fn attachment(name: &str) -> (header::HeaderName, String) {
     (

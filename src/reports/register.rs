@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::audit::access;
 use crate::auth::AuthUser;
-use crate::db::reports::{self as sql, RegisterFilter, RegisterRow};
+use crate::db::register::{self as sql, RegisterFilter, RegisterRow};
 use crate::db::{DbError, DbPool, connect};
 use crate::domain::content::Source;
 use crate::domain::vocabulary::Stage;

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::audit::access;
 use crate::auth::AuthUser;
 use crate::db::connect;
-use crate::db::reports::{self as sql, PublishedItem};
+use crate::db::sweep::{self as sql, PublishedItem};
 use crate::domain::content::Content;
 use crate::domain::content_hash::ContentHash;
 use crate::error::ApiError;
