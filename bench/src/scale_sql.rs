@@ -88,6 +88,12 @@ SELECT gen_random_uuid(), s.id, 1, 1,
        p.id, CASE WHEN p.pos = 3 THEN 'return' ELSE 'approve' END, '{{}}'::text[], s.created_at + c.step * (2 + p.pos)
 FROM scale_drafts s JOIN scale_signers p ON s.revs = 2 AND p.pos <= 3, scale_clock c;
 
+-- The year is chained after the setup's events, recorded now: as data it
+-- would be a year late, and the head's max_lag a year (no time window
+-- narrower than the trail). A year of real use is chronological; the
+-- lateness starts afresh here, and only the setup's few events (never in
+-- a measured window) are out of step with it.
+UPDATE audit_head SET latest_at = NULL, max_lag = '0';
 INSERT INTO audit_events (seq, occurred_at, actor_id, actor, action, draft_id, revision, content_hash,
                           stage, from_status, to_status, detail, ip, request_id, prev_hash, hash)
 SELECT c.base + s.d * 25 + k + 1, c.start + c.step * (s.d * 25 + k),

@@ -71,6 +71,9 @@ impl NewEvent {
 
 #[derive(Insertable)]
 #[diesel(table_name = audit_pending)]
+// None is NULL, not DEFAULT: a fixed statement text, prepared once per
+// connection (diesel caches no statement holding DEFAULT).
+#[diesel(treat_none_as_default_value = false)]
 struct PendingRow<'a> {
     occurred_at: DateTime<Utc>,
     actor_id: Option<Uuid>,
@@ -94,29 +97,35 @@ struct PendingRow<'a> {
 ///
 /// The webhook outbox rows the event announces (SPEC §8) are written here
 /// too, so they commit or roll back with the change like the event.
-pub async fn append(mut conn: &AsyncPgConnection, new: NewEvent) -> QueryResult<i64> {
-    webhooks::enqueue(conn, &new).await?;
+pub async fn append(conn: &AsyncPgConnection, new: NewEvent) -> QueryResult<i64> {
     // Microseconds are what PostgreSQL stores, so the hashed text and the
     // stored timestamp round-trip exactly.
     let at = Utc::now().trunc_subsecs(6);
-    let detail = serde_json::Value::Object(new.detail);
-    diesel::insert_into(audit_pending::table)
-        .values(PendingRow {
-            occurred_at: at,
-            actor_id: new.actor_id,
-            actor: new.actor.as_deref(),
-            action: new.action,
-            draft_id: new.draft_id,
-            revision: new.revision,
-            content_hash: new.content_hash.as_deref(),
-            stage: new.stage.as_deref(),
-            from_status: new.from_status.as_deref(),
-            to_status: new.to_status.as_deref(),
-            detail: &detail,
-            ip: new.ip.as_deref(),
-            request_id: new.request_id.as_deref(),
-        })
-        .returning(audit_pending::id)
-        .get_result(&mut conn)
-        .await
+    let detail = serde_json::Value::Object(new.detail.clone());
+    // The outbox rows and the event are independent: sent together, one
+    // round trip.
+    let queued = async {
+        let mut conn = conn;
+        diesel::insert_into(audit_pending::table)
+            .values(PendingRow {
+                occurred_at: at,
+                actor_id: new.actor_id,
+                actor: new.actor.as_deref(),
+                action: new.action,
+                draft_id: new.draft_id,
+                revision: new.revision,
+                content_hash: new.content_hash.as_deref(),
+                stage: new.stage.as_deref(),
+                from_status: new.from_status.as_deref(),
+                to_status: new.to_status.as_deref(),
+                detail: &detail,
+                ip: new.ip.as_deref(),
+                request_id: new.request_id.as_deref(),
+            })
+            .returning(audit_pending::id)
+            .get_result(&mut conn)
+            .await
+    };
+    let (_, id) = futures_util::try_join!(webhooks::enqueue(conn, &new), queued)?;
+    Ok(id)
 }

@@ -56,6 +56,9 @@ pub struct RevisionRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = signoffs)]
+// None is NULL, not DEFAULT: the statement's text then never varies, so
+// it is prepared once per connection (diesel caches no DEFAULT insert).
+#[diesel(treat_none_as_default_value = false)]
 pub struct SignoffRow {
     pub id: Uuid,
     pub draft_id: Uuid,

@@ -107,12 +107,58 @@ pub fn page_query(s: &Selection, limit: i64) -> BoxedEvents<'static> {
     query.order(audit_events::seq.asc()).limit(limit)
 }
 
+/// Bounds on `seq` that hold the time window, from two probes of the time
+/// index and the head's `max_lag` (migration audit_time_window): an event
+/// recorded more than `max_lag` before `since` was chained before every
+/// event recorded at or after it, and one recorded `max_lag` or more after
+/// `until` after every event recorded before it.
+#[derive(QueryableByName)]
+struct SeqBounds {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    below: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    above: Option<i64>,
+}
+
+const SEQ_BOUNDS: &str = "
+SELECT (SELECT seq FROM audit_events
+         WHERE $1::timestamptz IS NOT NULL AND occurred_at < $1 - h.max_lag
+         ORDER BY occurred_at DESC LIMIT 1) AS below,
+       (SELECT seq FROM audit_events
+         WHERE $2::timestamptz IS NOT NULL AND occurred_at >= $2 + h.max_lag
+         ORDER BY occurred_at LIMIT 1) AS above
+  FROM audit_head h";
+
+/// The selection with its time window also expressed as a seq range, so
+/// that the page walks the primary key from the window, not from the
+/// start of the trail. The time filters stay: the range only narrows.
+pub async fn narrow(conn: &mut AsyncPgConnection, s: &Selection) -> QueryResult<Selection> {
+    use diesel::sql_types::{Nullable, Timestamptz};
+    let mut out = s.clone();
+    if s.since.is_none() && s.until.is_none() {
+        return Ok(out);
+    }
+    let bounds: SeqBounds = diesel::sql_query(SEQ_BOUNDS)
+        .bind::<Nullable<Timestamptz>, _>(s.since)
+        .bind::<Nullable<Timestamptz>, _>(s.until)
+        .get_result(conn)
+        .await?;
+    if let Some(below) = bounds.below {
+        out.after = Some(out.after.map_or(below, |a| a.max(below)));
+    }
+    if let Some(above) = bounds.above {
+        out.through = Some(out.through.map_or(above - 1, |t| t.min(above - 1)));
+    }
+    Ok(out)
+}
+
 /// Up to `limit` selected events, oldest first.
 pub async fn page(
     conn: &mut AsyncPgConnection,
     s: &Selection,
     limit: i64,
 ) -> QueryResult<Vec<AuditEvent>> {
-    let rows: Vec<EventRecord> = page_query(s, limit).load(conn).await?;
+    let narrowed = narrow(conn, s).await?;
+    let rows: Vec<EventRecord> = page_query(&narrowed, limit).load(conn).await?;
     Ok(rows.into_iter().map(AuditEvent::from).collect())
 }

@@ -133,6 +133,8 @@ diesel::table! {
         singleton -> Bool,
         seq -> Int8,
         hash -> Text,
+        latest_at -> Nullable<Timestamptz>,
+        max_lag -> Interval,
     }
 }
 

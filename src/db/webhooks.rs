@@ -108,60 +108,16 @@ pub async fn deliveries(
         .await
 }
 
-/// The payload of each subscribed webhook, built from the draft as the
-/// change left it. Title, channel, tier and ids only: never the body or
-/// summary. `draft.step_opened` names who may sign the opened stages now
-/// (SPEC §5, §8): each holder of a grant for one of them whose scope covers
-/// the draft, and each delegate in force of such a holder for that stage;
-/// nobody disabled, and nobody invariants 2 and 3 bar, checked for both
-/// the delegate and the principal: not the author, not someone who signed
-/// (or was signed for) another stage of the same kind, or `leader` and
-/// anything else, of this revision, nor this stage in this round. The
-/// stage kind is the name before `_` (`review_2` → `review`).
-const ENQUEUE: &str = r#"
-INSERT INTO webhook_deliveries (id, webhook_id, event_type, payload)
-SELECT gen_random_uuid(), w.id, $1,
-  jsonb_build_object(
-    'type', $1,
-    'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-    'data', jsonb_build_object(
-      'draft_id', d.id, 'channel', d.channel, 'department_id', d.department_id,
-      'tier', d.risk_level, 'title', r.title, 'revision', r.number,
-      'content_hash', r.content_hash, 'status', $6::text,
-      'stage', ($2::text[])[1], 'stages', to_jsonb($2::text[]),
-      'actor', CASE WHEN $3::uuid IS NULL THEN NULL
-               ELSE jsonb_build_object('id', $3::uuid, 'username', $4::text) END
-    ) || CASE WHEN $1 = 'draft.step_opened' THEN jsonb_build_object('eligible_signers',
-      (SELECT coalesce(jsonb_agg(DISTINCT x.signer), '[]'::jsonb)
-         FROM (SELECT g.user_id AS signer, g.user_id AS principal, g.role AS stage
-                 FROM grants g JOIN users u ON u.id = g.user_id
-                WHERE g.role = ANY($2) AND NOT u.disabled
-                  AND (g.channel IS NULL OR g.channel = d.channel)
-                  AND (g.department_id IS NULL OR g.department_id = d.department_id)
-               UNION ALL
-               SELECT dl.delegate_id, g.user_id, g.role
-                 FROM grants g JOIN users u ON u.id = g.user_id
-                 JOIN delegations dl ON dl.principal_id = g.user_id
-                 JOIN users du ON du.id = dl.delegate_id
-                WHERE g.role = ANY($2) AND NOT u.disabled AND NOT du.disabled
-                  AND (g.channel IS NULL OR g.channel = d.channel)
-                  AND (g.department_id IS NULL OR g.department_id = d.department_id)
-                  AND g.role = ANY(dl.stages) AND dl.revoked_at IS NULL
-                  AND dl.starts_at <= now() AND dl.ends_at > now()) x
-        WHERE d.author_id NOT IN (x.signer, x.principal)
-          AND NOT EXISTS (
-            SELECT 1 FROM signoffs s
-             WHERE s.draft_id = d.id AND s.revision = r.number
-               AND (s.signer_id IN (x.signer, x.principal)
-                    OR s.on_behalf_of IN (x.signer, x.principal))
-               AND CASE WHEN s.stage = x.stage THEN s.round = d.round
-                        ELSE split_part(s.stage, '_', 1) = split_part(x.stage, '_', 1)
-                             OR 'leader' IN (s.stage, x.stage) END)))
-    ELSE '{}'::jsonb END)
-FROM webhooks w, drafts d
-JOIN revisions r ON r.draft_id = d.id AND r.number = $7
-WHERE d.id = $5 AND $1 = ANY(w.events)
-"#;
+/// The outbox rows of one announcement: `webhook_enqueue` (migration
+/// webhook_enqueue, which says who is named an eligible signer), whose
+/// plans the database keeps for the session.
+const ENQUEUE: &str = "SELECT webhook_enqueue($1, $2, $3, $4, $5, $6, $7) AS written";
+
+#[derive(QueryableByName)]
+struct Written {
+    #[diesel(sql_type = Int4)]
+    written: i32,
+}
 
 /// Writes the outbox rows `event` announces, inside the caller's
 /// transaction (called by `audit_log::append`). Most actions announce
@@ -172,7 +128,7 @@ pub async fn enqueue(mut conn: &AsyncPgConnection, event: &NewEvent) -> QueryRes
     };
     let mut written = 0;
     for a in announced(event.action, event.stage.as_deref(), &event.detail) {
-        written += diesel::sql_query(ENQUEUE)
+        let rows: Written = diesel::sql_query(ENQUEUE)
             .bind::<Text, _>(a.event.as_str())
             .bind::<Array<Text>, _>(&a.stages)
             .bind::<Nullable<SqlUuid>, _>(event.actor_id)
@@ -180,8 +136,9 @@ pub async fn enqueue(mut conn: &AsyncPgConnection, event: &NewEvent) -> QueryRes
             .bind::<SqlUuid, _>(draft_id)
             .bind::<Nullable<Text>, _>(event.to_status.as_deref())
             .bind::<Int4, _>(revision)
-            .execute(&mut conn)
+            .get_result(&mut conn)
             .await?;
+        written += usize::try_from(rows.written).unwrap_or_default();
     }
     Ok(written)
 }

@@ -9,6 +9,7 @@ mod admin;
 mod audit;
 mod audit_chainer;
 mod audit_export;
+mod audit_window;
 mod auth;
 mod authorization;
 mod bulletin;

@@ -1,0 +1,1 @@
+DROP FUNCTION webhook_enqueue(text, text[], uuid, text, uuid, text, integer);
