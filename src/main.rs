@@ -40,8 +40,29 @@ enum AuditCommand {
     },
 }
 
+/// glibc's malloc raises its mmap threshold each time a large block is
+/// freed, after which large blocks (a 600 KiB check request, its folded
+/// copy, a lexicon upload) come from the heap and are kept by it: with a
+/// 100,000-term lexicon, 100 checks left the server at 192 MiB resident
+/// instead of 150 (issue 16). A fixed threshold keeps large blocks mapped
+/// on their own and returned when freed, and a fixed trim threshold hands
+/// the heap's free top back.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_freed_memory() {
+    // SAFETY: mallopt only sets allocator parameters (under glibc's own
+    // lock), first thing in main, with values glibc documents.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1024 * 1024);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn return_freed_memory() {}
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    return_freed_memory();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

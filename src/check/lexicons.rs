@@ -144,21 +144,24 @@ pub async fn replace_entries(
         columns.notes.push(e.note);
     }
     let mut conn = connect(&state.pool).await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let row = lexicons::lock(conn, code)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        let version = lexicons::replace(conn, row.id, columns, &sha256).await?;
-        let event = NewEvent::new("lexicon_changed", &admin.origin)
-            .by(admin.user_id, &admin.username)
-            .with("lexicon", row.code.clone())
-            .with("version", version)
-            .with("entry_count", count)
-            .with("entries_sha256", sha256.clone());
-        append(conn, event).await?;
-        lexicons::find(conn, code).await?.ok_or(ApiError::NotFound)
-    })
-    .await
+    let replaced = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let row = lexicons::lock(conn, code)
+                .await?
+                .ok_or(ApiError::NotFound)?;
+            let version = lexicons::replace(conn, row.id, columns, &sha256).await?;
+            let event = NewEvent::new("lexicon_changed", &admin.origin)
+                .by(admin.user_id, &admin.username)
+                .with("lexicon", row.code.clone())
+                .with("version", version)
+                .with("entry_count", count)
+                .with("entries_sha256", sha256.clone());
+            append(conn, event).await?;
+            lexicons::find(conn, code).await?.ok_or(ApiError::NotFound)
+        })
+        .await;
+    super::memory::give_back();
+    replaced
 }
 
 /// A page of entries: `after` is the last position seen.

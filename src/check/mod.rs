@@ -4,6 +4,7 @@
 
 pub mod gate;
 pub mod lexicons;
+mod memory;
 pub mod run;
 
 pub use gate::{gate_on_submit, in_first_step, require_acknowledged, stored_report};

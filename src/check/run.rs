@@ -47,10 +47,14 @@ pub async fn matchers(
             .collect::<Result<_, ApiError>>()?;
         let (code, version) = (row.code.clone(), row.version);
         // Compiling 100,000 terms takes a while: off the async workers.
-        let built = tokio::task::spawn_blocking(move || Matcher::build(&code, version, entries))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(|e| ApiError::internal(anyhow::anyhow!("lexicon {}: {e}", row.code)))?;
+        let built = tokio::task::spawn_blocking(move || {
+            let built = Matcher::build(&code, version, entries);
+            super::memory::give_back();
+            built
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("lexicon {}: {e}", row.code)))?;
         let built = Arc::new(built);
         state.matchers.put(row.id, built.clone());
         out.push(built);
