@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::db::schema::audit_pending;
 use crate::db::webhooks;
+use crate::domain::webhook_format::announced;
 
 /// What happened, by whom, from where; the chain fields are filled in by the chainer.
 #[derive(Debug, Clone, Default)]
@@ -97,11 +98,12 @@ struct PendingRow<'a> {
 ///
 /// The webhook outbox rows the event announces (SPEC §8) are written here
 /// too, so they commit or roll back with the change like the event.
-pub async fn append(conn: &AsyncPgConnection, new: NewEvent) -> QueryResult<i64> {
+pub async fn append(conn: &AsyncPgConnection, mut new: NewEvent) -> QueryResult<i64> {
     // Microseconds are what PostgreSQL stores, so the hashed text and the
     // stored timestamp round-trip exactly.
     let at = Utc::now().trunc_subsecs(6);
-    let detail = serde_json::Value::Object(new.detail.clone());
+    let announcements = announced(new.action, new.stage.as_deref(), &new.detail);
+    let detail = serde_json::Value::Object(std::mem::take(&mut new.detail));
     // The outbox rows and the event are independent: sent together, one
     // round trip.
     let queued = async {
@@ -126,6 +128,6 @@ pub async fn append(conn: &AsyncPgConnection, new: NewEvent) -> QueryResult<i64>
             .get_result(&mut conn)
             .await
     };
-    let (_, id) = futures_util::try_join!(webhooks::enqueue(conn, &new), queued)?;
+    let (_, id) = futures_util::try_join!(webhooks::enqueue(conn, &new, announcements), queued)?;
     Ok(id)
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::db::audit_log::NewEvent;
 use crate::db::schema::{webhook_deliveries, webhooks};
-use crate::domain::webhook_format::announced;
+use crate::domain::webhook_format::Announcement;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhooks)]
@@ -119,15 +119,19 @@ struct Written {
     written: i32,
 }
 
-/// Writes the outbox rows `event` announces, inside the caller's
-/// transaction (called by `audit_log::append`). Most actions announce
-/// nothing and cost no query.
-pub async fn enqueue(mut conn: &AsyncPgConnection, event: &NewEvent) -> QueryResult<usize> {
+/// Writes the outbox rows of `announcements` (what `announced` makes of
+/// `event`), inside the caller's transaction (called by
+/// `audit_log::append`). Most actions announce nothing and cost no query.
+pub async fn enqueue(
+    mut conn: &AsyncPgConnection,
+    event: &NewEvent,
+    announcements: Vec<Announcement>,
+) -> QueryResult<usize> {
     let (Some(draft_id), Some(revision)) = (event.draft_id, event.revision) else {
         return Ok(0);
     };
     let mut written = 0;
-    for a in announced(event.action, event.stage.as_deref(), &event.detail) {
+    for a in announcements {
         let rows: Written = diesel::sql_query(ENQUEUE)
             .bind::<Text, _>(a.event.as_str())
             .bind::<Array<Text>, _>(&a.stages)

@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod approval_rows;
+pub mod authoring;
 pub mod check_report;
 pub mod comments;
 pub mod corrections;

@@ -10,7 +10,7 @@ use super::{problems, respond};
 use crate::auth::AuthUser;
 use crate::domain::content::{Content, FieldError, Source};
 use crate::domain::vocabulary::{Format, RiskLevel};
-use crate::drafts::actions::{self};
+use crate::drafts::authoring;
 use crate::drafts::views::DraftView;
 use crate::http::error::ApiError;
 use crate::http::json::ApiJson;
@@ -100,7 +100,7 @@ pub async fn create(
             ));
         }
     };
-    let id = actions::create(&state, &user, &b.channel, content, risk, &source).await?;
+    let id = authoring::create(&state, &user, &b.channel, content, risk, &source).await?;
     let response = respond(&state, &user, id, actix_web::http::StatusCode::CREATED).await?;
     let mut response = response;
     if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/drafts/{id}")) {

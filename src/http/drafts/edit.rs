@@ -12,7 +12,7 @@ use crate::auth::AuthUser;
 use crate::domain::content::Content;
 use crate::domain::content_hash::ContentHash;
 use crate::domain::vocabulary::Format;
-use crate::drafts::actions::{self};
+use crate::drafts::authoring;
 use crate::drafts::views::DraftView;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::ApiJson;
@@ -87,6 +87,6 @@ pub async fn edit(
             ));
         }
     };
-    actions::edit(&state, &user, *id, &if_match, content, source.as_ref()).await?;
+    authoring::edit(&state, &user, *id, &if_match, content, source.as_ref()).await?;
     respond(&state, &user, *id, actix_web::http::StatusCode::OK).await
 }
