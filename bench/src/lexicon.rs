@@ -193,14 +193,14 @@ impl Bench<'_> {
             "VmHWM since start, or sampled VmRSS"
         };
         let mib = |kib: u64| kib as f64 / 1024.0;
-        // The target is the memory the server keeps with the lexicon
-        // loaded (resident after the upload, and after the checks, when the
-        // matcher is built too). The peak while the upload is processed is
-        // shown beside it, apart: a transient of the replacement.
+        // The target is the most the server held: its peak (VmHWM) from
+        // the upload on, which covers the resident memory after the
+        // upload and after the checks (when the matcher is built too).
         for (label, (rss, hwm)) in [
             ("after the lexicon is loaded", loaded),
             ("after the checks (matcher built)", after),
         ] {
+            let most = rss.max(hwm);
             self.report.result(
                 [
                     format!("lexicon: server memory {label} (MiB)"),
@@ -208,10 +208,10 @@ impl Bench<'_> {
                     format!("VmRSS {:.1} (idle before: {:.1})", mib(rss), mib(idle_kib)),
                     String::new(),
                     String::new(),
-                    format!("peak VmHWM {:.1} ({how}), not the target", mib(hwm)),
+                    format!("peak VmHWM {:.1} ({how})", mib(hwm)),
                 ],
-                mib(rss),
-                format!("{:.1}", mib(rss)),
+                mib(most),
+                format!("peak {:.1}", mib(most)),
                 Target::Below(150.0),
             );
         }

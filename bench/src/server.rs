@@ -192,7 +192,13 @@ impl Drop for Environment {
         );
         let _ = self.server.wait();
         let _ = self.cluster.stop();
-        let _ = std::fs::remove_dir_all(&self.root);
+        // SANSHEN_BENCH_KEEP=1 leaves the stopped cluster for EXPLAIN
+        // after a run (start it again with `pg_ctl -D <root>/data`).
+        if std::env::var_os("SANSHEN_BENCH_KEEP").is_some() {
+            eprintln!("kept: {}", self.root.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.root);
+        }
     }
 }
 

@@ -1,7 +1,13 @@
 //! One lexicon compiled for matching: an Aho–Corasick automaton over the
 //! folded terms, built once per lexicon version and shared by every check.
+//!
+//! The automaton is daachorse's character-wise double array: a Chinese
+//! text takes one transition per character, not three per UTF-8 byte, and
+//! a state is 12 bytes, so a 100,000-term lexicon stays small enough for
+//! the cache. aho-corasick's byte automaton spent ~33 ns per byte on that
+//! lexicon (issue 16, docs/benchmarks.md).
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use daachorse::CharwiseDoubleArrayAhoCorasick;
 
 use super::Severity;
 use super::text::{Folded, fold_term};
@@ -66,7 +72,7 @@ pub struct Matcher {
     pub code: String,
     pub version: i32,
     entries: Vec<Entry>,
-    automaton: Option<AhoCorasick>,
+    automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
 }
 
 /// A term found: the entry and the folded byte range.
@@ -82,13 +88,11 @@ impl Matcher {
         let automaton = if entries.is_empty() {
             None
         } else {
-            let patterns: Vec<String> = entries.iter().map(|e| fold_term(&e.term)).collect();
-            // Standard semantics with overlapping search: every term is
-            // reported, even one inside another ("法轮" within "法轮功").
-            let ac = AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .build(&patterns)
-                .map_err(|e| e.to_string())?;
+            let patterns = entries.iter().map(|e| fold_term(&e.term));
+            // Standard semantics (the default) with overlapping search:
+            // every term is reported, even one inside another ("法轮"
+            // within "法轮功"). Pattern ids are the entries' places.
+            let ac = CharwiseDoubleArrayAhoCorasick::new(patterns).map_err(|e| e.to_string())?;
             Some(ac)
         };
         Ok(Matcher {
@@ -109,7 +113,9 @@ impl Matcher {
 
     /// Heap bytes of the automaton, for the benchmark.
     pub fn memory_usage(&self) -> usize {
-        self.automaton.as_ref().map_or(0, AhoCorasick::memory_usage)
+        self.automaton
+            .as_ref()
+            .map_or(0, CharwiseDoubleArrayAhoCorasick::heap_bytes)
     }
 
     /// Every occurrence of every term in `folded` (folded without separators).
@@ -119,7 +125,7 @@ impl Matcher {
         };
         ac.find_overlapping_iter(folded.text.as_str())
             .map(|m| TermHit {
-                entry: &self.entries[m.pattern().as_usize()],
+                entry: &self.entries[m.value() as usize],
                 from: m.start(),
                 to: m.end(),
             })
