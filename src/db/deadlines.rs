@@ -3,11 +3,13 @@
 //! the work, and the once-only record of each overdue step.
 
 use chrono::{DateTime, Utc};
+use diesel::dsl::not;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::drafts::DraftRow;
+use crate::db::partial;
 use crate::db::schema::{drafts, overdue_steps};
 
 /// Up to `limit` drafts in review whose step fell due by `now`, locked for
@@ -18,8 +20,8 @@ pub async fn claim_due(
     limit: i64,
 ) -> QueryResult<Vec<DraftRow>> {
     drafts::table
-        .filter(drafts::status.eq("in_review"))
-        .filter(drafts::overdue.eq(false))
+        .filter(partial::in_review())
+        .filter(not(drafts::overdue))
         .filter(drafts::due_at.le(now))
         .order(drafts::due_at.asc())
         .limit(limit)
@@ -59,8 +61,8 @@ pub async fn mark_overdue(
 /// The earliest deadline still to fall, if any.
 pub async fn next_due(conn: &mut AsyncPgConnection) -> QueryResult<Option<DateTime<Utc>>> {
     drafts::table
-        .filter(drafts::status.eq("in_review"))
-        .filter(drafts::overdue.eq(false))
+        .filter(partial::in_review())
+        .filter(not(drafts::overdue))
         .select(diesel::dsl::min(drafts::due_at))
         .first(conn)
         .await

@@ -16,6 +16,7 @@ pub mod event_lists;
 pub mod lexicons;
 pub mod locks;
 pub mod lookup;
+pub mod partial;
 pub mod reconcile;
 pub mod register;
 pub mod reports;

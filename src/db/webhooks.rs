@@ -11,6 +11,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::audit_log::NewEvent;
+use crate::db::partial;
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::domain::webhook_format::Announcement;
 
@@ -254,7 +255,7 @@ pub async fn record(
 /// When the next pending delivery falls due, if any is pending.
 pub async fn next_due(conn: &mut AsyncPgConnection) -> QueryResult<Option<DateTime<Utc>>> {
     webhook_deliveries::table
-        .filter(webhook_deliveries::status.eq("pending"))
+        .filter(partial::pending())
         .select(diesel::dsl::min(webhook_deliveries::next_attempt_at))
         .first(conn)
         .await

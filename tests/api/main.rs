@@ -21,6 +21,7 @@ mod deadlines;
 mod delegations;
 mod embedded_cluster;
 mod embedded_server;
+mod generic_plans;
 mod hardening;
 mod instances;
 mod lexicons;

@@ -7,13 +7,17 @@
 
 use chrono::{Duration, Utc};
 use diesel::pg::Pg;
+use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::Text;
 use diesel::{QueryResult, debug_query};
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use sanshen::db;
-use sanshen::db::draft_lists::{DraftFilter, TaskCursor, page_query, tasks_query};
+use sanshen::db::draft_lists::{
+    DraftFilter, TaskCursor, candidates_query, page_query, tasks_query,
+};
 use sanshen::db::event_lists::{self, Selection};
+use sanshen::db::schema::drafts;
 use sanshen::domain::audit_chain::AuditEvent;
 use serde_json::Value;
 use uuid::Uuid;
@@ -42,7 +46,7 @@ impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Explain<Q> {
 /// Drafts, revisions, sign-offs and events enough for the planner to
 /// prefer indexes where they exist, spread as in a year (the newest 1 %
 /// in review, a few statuses, five risk levels, four channels).
-const LOAD: &str = r#"
+pub const LOAD: &str = r#"
 INSERT INTO users (id, username, display_name, password_hash)
 SELECT gen_random_uuid(), 'plan.author' || g, 'author', 'unusable' FROM generate_series(1, 40) g;
 CREATE TEMP TABLE plan_drafts AS
@@ -187,8 +191,17 @@ async fn no_list_query_scans_drafts_or_events_sequentially() {
         }),
     ];
     for after in task_cursors {
-        problems.extend(scans(&mut conn, tasks_query(viewer, after, 51)).await);
+        problems.extend(scans(&mut conn, candidates_query(viewer, after, 51)).await);
     }
+    let waiting: Vec<Uuid> = drafts::table
+        .select(drafts::id)
+        .filter(drafts::status.eq("in_review"))
+        .limit(51)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert!(waiting.len() > 20, "the load has drafts in review");
+    problems.extend(scans(&mut conn, tasks_query(viewer, &waiting, 51)).await);
     let selections = [
         Selection::default(),
         Selection {

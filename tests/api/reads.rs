@@ -235,6 +235,46 @@ async fn tasks_list_what_the_caller_may_sign_now_oldest_first() {
     assert!(author_tasks["items"].as_array().unwrap().is_empty());
 }
 
+/// The page is filled past drafts the signer may not sign: `/tasks` probes
+/// spans of the due order, and a span of barred drafts must not end the
+/// page early nor skip a draft between pages.
+#[tokio::test]
+async fn tasks_pages_reach_past_drafts_the_signer_is_barred_from() {
+    let n = Newsroom::new().await;
+    let double = n
+        .app
+        .user(&n.admin, "double", &["review_1", "review_2"])
+        .await;
+    // Three drafts wait at review_2 after `double` signed their review_1:
+    // first in the order, and barred for `double` (invariant 3).
+    for _ in 0..3 {
+        let (id, hash) = n.draft().await;
+        n.submit(id, &hash).await;
+        n.approve_as(&double, id, "review_1", &hash).await;
+        n.approve(id, "proofread_1", &hash).await;
+    }
+    let mut free = Vec::new();
+    for _ in 0..3 {
+        let (id, hash) = n.draft().await;
+        n.submit(id, &hash).await;
+        free.push(id.to_string());
+    }
+    let mut seen = Vec::new();
+    let mut path = "/tasks?limit=1".to_string();
+    loop {
+        let page: Value = n.app.get(&path, &double.token).await.json().await.unwrap();
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 1);
+        seen.extend(items.iter().map(|d| d["id"].as_str().unwrap().to_string()));
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/tasks?limit=1&cursor={c}"),
+            None => break,
+        }
+        assert!(seen.len() <= 3, "no page past the last task: {seen:?}");
+    }
+    assert_eq!(seen, free, "each free draft once, oldest first");
+}
+
 #[tokio::test]
 async fn revisions_diffs_and_comments() {
     let n = Newsroom::new().await;

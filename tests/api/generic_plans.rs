@@ -1,0 +1,60 @@
+//! A prepared statement is planned for any value after its fifth run (a
+//! generic plan). Queries that partial indexes serve must name the indexed
+//! value in their text: bound as `$1`, `status = $1` cannot use an index
+//! `WHERE status = 'in_review'`, and at a year's scale the generic plan of
+//! `/tasks` read all 200,000 drafts (issue 19). Each query runs here under
+//! `plan_cache_mode = force_generic_plan` on the loaded office of
+//! `plans.rs`, and the transaction's scan counters must show no
+//! sequential scan of drafts.
+
+use chrono::Utc;
+use diesel::sql_types::BigInt;
+use diesel_async::{AsyncConnection, RunQueryDsl, SimpleAsyncConnection};
+use sanshen::db;
+use sanshen::db::{deadlines, draft_lists};
+use uuid::Uuid;
+
+use crate::common::TestApp;
+use crate::plans::LOAD;
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[tokio::test]
+async fn generic_plans_of_tasks_and_deadlines_read_drafts_by_index() {
+    let app = TestApp::spawn().await;
+    let mut conn = db::connect(&app.state.pool).await.unwrap();
+    conn.batch_execute(LOAD).await.expect("load");
+    // A reviewer of the first stage: the load has drafts waiting there.
+    let signer = Uuid::new_v4();
+    conn.batch_execute(&format!(
+        "INSERT INTO users (id, username, display_name, password_hash) \
+         VALUES ('{signer}', 'plan.reviewer', 'reviewer', 'unusable'); \
+         INSERT INTO grants (id, user_id, role) VALUES (gen_random_uuid(), '{signer}', 'review_1');"
+    ))
+    .await
+    .unwrap();
+    let (listed, scans) = conn
+        .transaction::<_, diesel::result::Error, _>(async |c| {
+            c.batch_execute("SET LOCAL plan_cache_mode = force_generic_plan")
+                .await?;
+            let listed = draft_lists::tasks(c, signer, None, 11).await?.len();
+            deadlines::next_due(c).await?;
+            deadlines::claim_due(c, Utc::now(), 10).await?;
+            let scans: Count = diesel::sql_query(
+                // A table's own scan count is its sequential scans (the
+                // `seq_scan` of pg_stat_xact_user_tables).
+                "SELECT pg_stat_get_xact_numscans('drafts'::regclass) AS n",
+            )
+            .get_result(c)
+            .await?;
+            Ok((listed, scans.n))
+        })
+        .await
+        .unwrap();
+    assert!(listed > 0, "the reviewer has tasks in the load");
+    assert_eq!(scans, 0, "sequential scans of drafts under generic plans");
+}
