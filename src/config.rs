@@ -34,6 +34,18 @@ pub struct Settings {
     /// beyond them a login gets 503 with Retry-After. `None`: the hasher's
     /// default, derived from the core count.
     pub login_queue: Option<usize>,
+    /// How argon2's threads yield to requests (`SANSHEN_LOGIN_NICE`).
+    /// `None`: the hasher's default.
+    pub login_nice: Option<LoginNice>,
+}
+
+/// `SANSHEN_LOGIN_NICE`: `idle` for Linux's idle scheduling class (logins
+/// get only CPU nothing else wants), or a niceness 0–19 (0: logins compete
+/// with requests as equals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginNice {
+    Idle,
+    Nice(u8),
 }
 
 /// The networks of the reverse proxies in front of sanshen
@@ -167,6 +179,13 @@ impl Settings {
                 Some(_) => Some(seconds(&get, "SANSHEN_LOGIN_QUEUE", 0, 1..=10_000)? as usize),
                 None => None,
             },
+            login_nice: match get("SANSHEN_LOGIN_NICE").as_deref() {
+                None => None,
+                Some("idle") => Some(LoginNice::Idle),
+                Some(_) => Some(LoginNice::Nice(
+                    seconds(&get, "SANSHEN_LOGIN_NICE", 0, 0..=19)? as u8,
+                )),
+            },
         })
     }
 }
@@ -293,6 +312,22 @@ mod tests {
         for bad in ["0", "10001", "many"] {
             let err = settings(&[("SANSHEN_LOGIN_QUEUE", bad)]).unwrap_err();
             assert_eq!(err.variable, "SANSHEN_LOGIN_QUEUE", "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_login_niceness_is_idle_or_0_to_19() {
+        assert_eq!(settings(&[]).unwrap().login_nice, None);
+        let nice = |v: &str| settings(&[("SANSHEN_LOGIN_NICE", v)]).map(|s| s.login_nice);
+        assert_eq!(nice("idle").unwrap(), Some(LoginNice::Idle));
+        assert_eq!(nice("0").unwrap(), Some(LoginNice::Nice(0)));
+        assert_eq!(nice("19").unwrap(), Some(LoginNice::Nice(19)));
+        for bad in ["20", "-1", "low", "IDLE"] {
+            assert_eq!(
+                nice(bad).unwrap_err().variable,
+                "SANSHEN_LOGIN_NICE",
+                "{bad}"
+            );
         }
     }
 

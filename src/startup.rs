@@ -10,8 +10,11 @@ use actix_web::{App, HttpServer, web};
 use diesel_async::AsyncConnection;
 
 use crate::clock::Clock;
-use crate::config::{ConfigError, Database, MIN_SECRET_BYTES, Settings};
-use crate::credentials::hashing::{Hasher, default_capacity as default_login_queue};
+use crate::config::{ConfigError, Database, LoginNice, MIN_SECRET_BYTES, Settings};
+use crate::credentials::hashing::{
+    DEFAULT_PRIORITY as DEFAULT_LOGIN_PRIORITY, Hasher, Priority,
+    default_capacity as default_login_queue,
+};
 use crate::credentials::token::Tokens;
 use crate::db::audit_log::{NewEvent, Origin, append};
 use crate::db::chainer::Chainer;
@@ -123,7 +126,14 @@ pub async fn build_state(settings: &Settings, database_url: &str) -> anyhow::Res
         pool,
         pools,
         tokens: Tokens::new(&secret, settings.access_ttl, settings.refresh_ttl),
-        hasher: Hasher::new(settings.login_queue.unwrap_or_else(default_login_queue))?,
+        hasher: Hasher::with_priority(
+            settings.login_queue.unwrap_or_else(default_login_queue),
+            match settings.login_nice {
+                None => DEFAULT_LOGIN_PRIORITY,
+                Some(LoginNice::Idle) => Priority::Idle,
+                Some(LoginNice::Nice(n)) => Priority::Nice(n),
+            },
+        )?,
         trusted_proxies: settings.trusted_proxies.clone(),
         matchers: Default::default(),
     })

@@ -6,13 +6,17 @@
 //! memory — on tokio's growing blocking pool each new thread's allocator
 //! arena kept its own copy, and the server's memory grew with every burst.
 //!
-//! The threads run at the idle scheduling class, on the last cores only: a
-//! woken request preempts argon2 at once instead of waiting for its time
-//! slice, and the 19 MiB argon2 streams through a core's cache stay on the
-//! cores it was given. Logins take only the CPU nothing else wants; under a
-//! saturating load they slow down, the other requests do not.
+//! The threads run at a low priority, on the last cores only, so that a
+//! woken request preempts argon2 rather than waiting for its time slice,
+//! and the 19 MiB argon2 streams through a core's cache stay on the cores
+//! it was given. How low is a trade-off (`SANSHEN_LOGIN_NICE`, measured in
+//! docs/benchmarks.md): in the idle class logins take only the CPU nothing
+//! else wants, and beside reads that saturate both cores the last of 24
+//! queued logins waited 5–13 s; at nice 0 it waited 2.2–2.5 s and the
+//! reads' p99 tripled. The default, nice 10, answered in 3.0–5.1 s with
+//! the reads' p99 at 1.8–2.4× alone.
 //!
-//! The idle class is not enough on its own. A core busy with argon2 never
+//! A low priority is not enough on its own. A core busy with argon2 never
 //! goes idle, so the kernel never pulls a waiting request over to it the way
 //! it does onto an idle core; requests queued on the other core wait for
 //! the periodic balancer, up to two 4 ms ticks (seen with `perf sched`:
@@ -55,6 +59,19 @@ const REST_PER_HASH: u32 = 3;
 /// queued login is answered within a few seconds even under load, and a
 /// storm beyond that is told to retry instead of waiting.
 pub const QUEUE_PER_THREAD: usize = 24;
+
+/// How the hashing threads yield to requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    /// Linux's idle scheduling class: only CPU nothing else wants.
+    Idle,
+    /// The normal class at this niceness (0–19).
+    Nice(u8),
+}
+
+/// Logins answered within seconds beside saturating reads, at some cost
+/// to the reads' tail (module docs).
+pub const DEFAULT_PRIORITY: Priority = Priority::Nice(10);
 
 /// A hash and its rest, assumed until one has been timed.
 const FIRST_CYCLE: Duration = Duration::from_millis(80);
@@ -122,8 +139,14 @@ pub fn default_capacity() -> usize {
 }
 
 impl Hasher {
-    /// Hashing threads for this machine; at most `capacity` logins queued.
+    /// Hashing threads for this machine at the default priority; at most
+    /// `capacity` logins queued.
     pub fn new(capacity: usize) -> Result<Hasher, anyhow::Error> {
+        Hasher::with_priority(capacity, DEFAULT_PRIORITY)
+    }
+
+    /// As `new`, with the hashing threads at `priority`.
+    pub fn with_priority(capacity: usize, priority: Priority) -> Result<Hasher, anyhow::Error> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
         let threads = hashing_threads(cores());
@@ -137,9 +160,13 @@ impl Hasher {
                 .then(|| allowed.get(allowed.len() - 1 - i % allowed.len()).copied())
                 .flatten();
             std::thread::Builder::new()
-                .name(format!("argon2-{i}"))
+                // The priority in the name, for `top -H` and the tests.
+                .name(match priority {
+                    Priority::Idle => format!("argon2-idle-{i}"),
+                    Priority::Nice(n) => format!("argon2-n{n}-{i}"),
+                })
                 .spawn(move || {
-                    yield_to_requests(pin);
+                    yield_to_requests(priority, pin);
                     let mut memory = Memory::new();
                     loop {
                         // The lock is held only while waiting for the next job.
@@ -267,20 +294,36 @@ fn allowed_cpus() -> Vec<usize> {
     }
 }
 
-/// Puts the calling thread in the idle scheduling class and, given a CPU,
-/// on that CPU alone. Either failing (a sandbox may forbid it) leaves the
-/// thread as it was: slower requests during a login storm, nothing worse.
-fn yield_to_requests(pin: Option<usize>) {
-    use thread_priority::{
-        NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
-        set_thread_priority_and_policy, thread_native_id,
-    };
-    if let Err(e) = set_thread_priority_and_policy(
-        thread_native_id(),
-        ThreadPriority::Min,
-        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
-    ) {
-        tracing::warn!("argon2 thread keeps the normal scheduling class: {e:?}");
+/// Puts the calling thread at `priority` and, given a CPU, on that CPU
+/// alone. Either failing (a sandbox may forbid it) leaves the thread as it
+/// was: slower requests during a login storm, nothing worse.
+fn yield_to_requests(priority: Priority, pin: Option<usize>) {
+    match priority {
+        Priority::Idle => {
+            use thread_priority::{
+                NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+                set_thread_priority_and_policy, thread_native_id,
+            };
+            if let Err(e) = set_thread_priority_and_policy(
+                thread_native_id(),
+                ThreadPriority::Min,
+                ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+            ) {
+                tracing::warn!("argon2 thread keeps the normal scheduling class: {e:?}");
+            }
+        }
+        Priority::Nice(n) => {
+            // On Linux the niceness is the thread's own (`who` 0 is the
+            // calling thread); raising it needs no privilege.
+            // SAFETY: setpriority reads its three integers and nothing else.
+            let done = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, i32::from(n.min(19))) };
+            if done != 0 {
+                tracing::warn!(
+                    "argon2 thread keeps its niceness: {}",
+                    std::io::Error::last_os_error()
+                );
+            }
+        }
     }
     if let Some(cpu) = pin {
         use nix::sched::{CpuSet, sched_setaffinity};

@@ -44,18 +44,19 @@ async fn the_phc_strings_interoperate_with_the_argon2_crate() {
     );
 }
 
-/// The scheduling policy (field 41 of `stat`) of this process's
-/// threads whose name starts with `prefix`.
-fn policies(prefix: &str) -> Vec<u32> {
+/// The niceness and scheduling policy (fields 19 and 41 of `stat`) of
+/// this process's threads whose name starts with `prefix`.
+fn priorities(prefix: &str) -> Vec<(i32, u32)> {
     let mut found = Vec::new();
     for task in std::fs::read_dir("/proc/self/task").unwrap() {
         let dir = task.unwrap().path();
         let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
         if name.starts_with(prefix) {
             let stat = std::fs::read_to_string(dir.join("stat")).unwrap();
-            // Fields after the parenthesised name, which may hold spaces.
-            let rest = &stat[stat.rfind(')').unwrap() + 2..];
-            found.push(rest.split(' ').nth(38).unwrap().parse().unwrap());
+            // Fields after the parenthesised name (field 3 on), which may
+            // hold spaces.
+            let rest: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+            found.push((rest[16].parse().unwrap(), rest[38].parse().unwrap()));
         }
     }
     found
@@ -65,11 +66,19 @@ fn policies(prefix: &str) -> Vec<u32> {
 async fn hashing_yields_the_cpu_to_requests() {
     let hasher = Hasher::new(4).unwrap();
     hasher.hash("warm".into()).await.unwrap();
-    let argon2 = policies("argon2-");
+    let argon2 = priorities("argon2-n10-");
     assert!(!argon2.is_empty(), "the argon2 threads are running");
     assert!(
-        argon2.iter().all(|&p| p == 5),
-        "every argon2 thread is SCHED_IDLE (5): {argon2:?}"
+        argon2.iter().all(|&p| p == (10, 0)),
+        "by default every argon2 thread is SCHED_OTHER (0) at nice 10: {argon2:?}"
+    );
+    let idle = Hasher::with_priority(4, Priority::Idle).unwrap();
+    idle.hash("warm".into()).await.unwrap();
+    let argon2 = priorities("argon2-idle-");
+    assert!(!argon2.is_empty(), "the idle argon2 threads are running");
+    assert!(
+        argon2.iter().all(|&(_, policy)| policy == 5),
+        "every idle argon2 thread is SCHED_IDLE (5): {argon2:?}"
     );
 }
 
