@@ -41,6 +41,9 @@ use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError, oneshot};
 
+pub use super::scheduling::{DEFAULT_PRIORITY, Priority};
+use super::scheduling::{allowed_cpus, thread_cpu, yield_to_requests};
+
 /// OWASP's argon2id recommendation: m = 19 MiB, t = 2, p = 1.
 fn params() -> Result<Params, argon2::Error> {
     Params::new(19 * 1024, 2, 1, None)
@@ -59,19 +62,6 @@ const REST_PER_HASH: u32 = 3;
 /// queued login is answered within a few seconds even under load, and a
 /// storm beyond that is told to retry instead of waiting.
 pub const QUEUE_PER_THREAD: usize = 24;
-
-/// How the hashing threads yield to requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Priority {
-    /// Linux's idle scheduling class: only CPU nothing else wants.
-    Idle,
-    /// The normal class at this niceness (0–19).
-    Nice(u8),
-}
-
-/// Logins answered within seconds beside saturating reads, at some cost
-/// to the reads' tail (module docs).
-pub const DEFAULT_PRIORITY: Priority = Priority::Nice(10);
 
 /// A hash and its rest, assumed until one has been timed.
 const FIRST_CYCLE: Duration = Duration::from_millis(80);
@@ -280,71 +270,6 @@ impl Hasher {
             .await??;
         Ok(known && matches)
     }
-}
-
-/// The CPUs this process may run on, in order.
-fn allowed_cpus() -> Vec<usize> {
-    use nix::sched::{CpuSet, sched_getaffinity};
-    use nix::unistd::Pid;
-    match sched_getaffinity(Pid::from_raw(0)) {
-        Ok(set) => (0..CpuSet::count())
-            .filter(|&cpu| set.is_set(cpu).unwrap_or(false))
-            .collect(),
-        Err(_) => Vec::new(),
-    }
-}
-
-/// Puts the calling thread at `priority` and, given a CPU, on that CPU
-/// alone. Either failing (a sandbox may forbid it) leaves the thread as it
-/// was: slower requests during a login storm, nothing worse.
-fn yield_to_requests(priority: Priority, pin: Option<usize>) {
-    match priority {
-        Priority::Idle => {
-            use thread_priority::{
-                NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
-                set_thread_priority_and_policy, thread_native_id,
-            };
-            if let Err(e) = set_thread_priority_and_policy(
-                thread_native_id(),
-                ThreadPriority::Min,
-                ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
-            ) {
-                tracing::warn!("argon2 thread keeps the normal scheduling class: {e:?}");
-            }
-        }
-        Priority::Nice(n) => {
-            // On Linux the niceness is the thread's own (`who` 0 is the
-            // calling thread); raising it needs no privilege.
-            // SAFETY: setpriority reads its three integers and nothing else.
-            let done = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, i32::from(n.min(19))) };
-            if done != 0 {
-                tracing::warn!(
-                    "argon2 thread keeps its niceness: {}",
-                    std::io::Error::last_os_error()
-                );
-            }
-        }
-    }
-    if let Some(cpu) = pin {
-        use nix::sched::{CpuSet, sched_setaffinity};
-        let mut set = CpuSet::new();
-        let pinned = set
-            .set(cpu)
-            .and_then(|()| sched_setaffinity(nix::unistd::Pid::from_raw(0), &set));
-        if let Err(e) = pinned {
-            tracing::warn!("argon2 thread not pinned to CPU {cpu}: {e}");
-        }
-    }
-}
-
-/// CPU time this thread has used, where the clock is available.
-fn thread_cpu() -> Option<Duration> {
-    use nix::time::{ClockId, clock_gettime};
-    let t = clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID).ok()?;
-    Some(Duration::new(
-        u64::try_from(t.tv_sec()).ok()?,
-        u32::try_from(t.tv_nsec()).ok()?,
-    ))
 }
 
 fn micros(d: Duration) -> u64 {

@@ -2,4 +2,5 @@
 //! hashing on dedicated threads, and access (JWT) and refresh tokens.
 
 pub mod hashing;
+mod scheduling;
 pub mod token;

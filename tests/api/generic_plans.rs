@@ -10,12 +10,10 @@
 use chrono::Utc;
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncConnection, RunQueryDsl, SimpleAsyncConnection};
-use sanshen::db;
 use sanshen::db::{deadlines, draft_lists};
 use uuid::Uuid;
 
-use crate::common::TestApp;
-use crate::plans::LOAD;
+use crate::plans::loaded_office;
 
 #[derive(diesel::QueryableByName)]
 struct Count {
@@ -25,9 +23,7 @@ struct Count {
 
 #[tokio::test]
 async fn generic_plans_of_tasks_and_deadlines_read_drafts_by_index() {
-    let app = TestApp::spawn().await;
-    let mut conn = db::connect(&app.state.pool).await.unwrap();
-    conn.batch_execute(LOAD).await.expect("load");
+    let (_app, mut conn) = loaded_office().await;
     // A reviewer of the first stage: the load has drafts waiting there.
     let signer = Uuid::new_v4();
     conn.batch_execute(&format!(

@@ -46,7 +46,7 @@ impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Explain<Q> {
 /// Drafts, revisions, sign-offs and events enough for the planner to
 /// prefer indexes where they exist, spread as in a year (the newest 1 %
 /// in review, a few statuses, five risk levels, four channels).
-pub const LOAD: &str = r#"
+const LOAD: &str = r#"
 INSERT INTO users (id, username, display_name, password_hash)
 SELECT gen_random_uuid(), 'plan.author' || g, 'author', 'unusable' FROM generate_series(1, 40) g;
 CREATE TEMP TABLE plan_drafts AS
@@ -87,6 +87,15 @@ UPDATE audit_head SET seq = seq + 40000, hash = 'plan';
 ANALYZE;
 "#;
 
+/// A test's own database with `LOAD` in it, and a connection to it; the
+/// app is returned to be kept alive with the database.
+pub async fn loaded_office() -> (TestApp, db::DbConn) {
+    let app = TestApp::spawn().await;
+    let mut conn = db::connect(&app.state.pool).await.unwrap();
+    conn.batch_execute(LOAD).await.expect("load");
+    (app, conn)
+}
+
 /// Every node of a plan whose type is a sequential scan of `drafts` or
 /// `audit_events`.
 fn seq_scans(node: &Value, found: &mut Vec<String>) {
@@ -125,9 +134,7 @@ where
 
 #[tokio::test]
 async fn no_list_query_scans_drafts_or_events_sequentially() {
-    let app = TestApp::spawn().await;
-    let mut conn = db::connect(&app.state.pool).await.unwrap();
-    conn.batch_execute(LOAD).await.expect("load");
+    let (_app, mut conn) = loaded_office().await;
     let viewer = Uuid::new_v4();
     #[derive(diesel::QueryableByName)]
     struct Ids {
@@ -256,9 +263,7 @@ async fn event_rows_read(conn: &mut db::DbConn) -> i64 {
 /// (the plans above have no sequential scan either way; this counts rows).
 #[tokio::test]
 async fn a_time_window_reads_the_window_not_the_trail_before_it() {
-    let app = TestApp::spawn().await;
-    let mut conn = db::connect(&app.state.pool).await.unwrap();
-    conn.batch_execute(LOAD).await.expect("load");
+    let (_app, mut conn) = loaded_office().await;
     let now = Utc::now();
     let month = Selection {
         since: Some(now - Duration::days(190)),
