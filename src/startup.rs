@@ -136,6 +136,7 @@ pub async fn build_state(settings: &Settings, database_url: &str) -> anyhow::Res
         )?,
         trusted_proxies: settings.trusted_proxies.clone(),
         matchers: Default::default(),
+        workflows: Default::default(),
     })
 }
 

@@ -9,6 +9,7 @@ use crate::credentials::token::Tokens;
 use crate::db::chainer::Chainer;
 use crate::db::{DbPool, PoolSettings};
 use crate::domain::check::cache::MatcherCache;
+use crate::domain::workflow_cache::WorkflowCache;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -25,6 +26,8 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     /// Compiled lexicons (SPEC §6), shared by all workers of this process.
     pub matchers: MatcherCache,
+    /// Workflow versions read so far; a version never changes.
+    pub workflows: WorkflowCache,
     /// Now, for deadlines (SPEC §8); tests move it forward.
     pub clock: Clock,
     /// The deadline runner's doorbell (SPEC §8).

@@ -56,7 +56,7 @@ pub struct DraftPage {
 /// One draft as the caller may see it (404 otherwise, as the API).
 pub async fn draft(state: &AppState, user: &AuthUser, id: Uuid) -> Result<DraftPage, ApiError> {
     let mut conn = connect(&state.pool).await?;
-    let loaded = reads::visible(&mut conn, user, id).await?;
+    let loaded = reads::visible(&mut conn, &state.workflows, user, id).await?;
     let actor = facts::actor(&conn, user.user_id).await?;
     let hash = loaded.revision.content_hash.clone();
     let offer = sign_offer(&loaded.facts, &actor, &hash);

@@ -145,11 +145,11 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: &NewDraft<'_>) -> QueryRe
         .await
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<DraftRow>> {
+pub async fn find(mut conn: &AsyncPgConnection, id: Uuid) -> QueryResult<Option<DraftRow>> {
     drafts::table
         .find(id)
         .select(DraftRow::as_select())
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()
 }
@@ -209,6 +209,60 @@ pub async fn revision(
         .first(&mut conn)
         .await
         .optional()
+}
+
+/// The revision the draft row names when this statement runs. Sent
+/// pipelined behind the row's own read: under the row's lock the two agree;
+/// without it the caller compares `number` with the row it read.
+pub async fn current_revision(
+    mut conn: &AsyncPgConnection,
+    draft_id: Uuid,
+) -> QueryResult<Option<RevisionRow>> {
+    revisions::table
+        .inner_join(
+            drafts::table.on(drafts::id
+                .eq(revisions::draft_id)
+                .and(drafts::revision.eq(revisions::number))),
+        )
+        .filter(drafts::id.eq(draft_id))
+        .select(RevisionRow::as_select())
+        .first(&mut conn)
+        .await
+        .optional()
+}
+
+/// As [`signoffs_of`] for the revision the draft row names when this
+/// statement runs, and that revision's number (for the caller to compare
+/// with the row it read, as for [`current_revision`]); `None` if no draft.
+pub async fn current_signoffs(
+    mut conn: &AsyncPgConnection,
+    draft_id: Uuid,
+) -> QueryResult<Option<(i32, Vec<(SignoffRow, String)>)>> {
+    type Row = (i32, Option<SignoffRow>, Option<String>);
+    let rows: Vec<Row> = drafts::table
+        .left_join(
+            signoffs::table.on(signoffs::draft_id
+                .eq(drafts::id)
+                .and(signoffs::revision.eq(drafts::revision))),
+        )
+        .left_join(users::table.on(users::id.eq(signoffs::signer_id)))
+        .filter(drafts::id.eq(draft_id))
+        .order((signoffs::signed_at.asc(), signoffs::id.asc()))
+        .select((
+            drafts::revision,
+            Option::<SignoffRow>::as_select(),
+            users::username.nullable(),
+        ))
+        .load(&mut conn)
+        .await?;
+    let Some(revision) = rows.iter().map(|(r, _, _)| *r).next() else {
+        return Ok(None);
+    };
+    let signed = rows
+        .into_iter()
+        .filter_map(|(_, s, name)| Some((s?, name?)))
+        .collect();
+    Ok(Some((revision, signed)))
 }
 
 pub async fn revisions_of(

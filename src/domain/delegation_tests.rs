@@ -200,3 +200,95 @@ fn separation_binds_the_deputy_and_the_principal_at_once() {
     );
     assert!(d.signatures.last().unwrap().involves(leader.user_id));
 }
+
+/// `facts::judged` decides without the caller's delegations first and reads
+/// them only on a refusal: sound only if delegations never turn an allowed
+/// action into another answer. Over every role, stage and status mix.
+mod delegations_only_widen {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::correction::may_correct;
+
+    fn roles(mask: u16) -> Vec<Role> {
+        Role::ALL
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, r)| r)
+            .collect()
+    }
+
+    fn stages(mask: u8) -> Vec<Stage> {
+        Stage::ALL
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, s)| s)
+            .collect()
+    }
+
+    fn actions() -> Vec<Action<'static>> {
+        let mut all = vec![
+            Action::View,
+            Action::Comment,
+            Action::Edit,
+            Action::Submit { content_hash: HASH },
+            Action::Withdraw,
+            Action::Publish { content_hash: HASH },
+            Action::Retract,
+        ];
+        for stage in Stage::ALL {
+            all.push(Action::Approve {
+                stage,
+                content_hash: HASH,
+                checks: &Check::ALL,
+            });
+            all.push(Action::Return {
+                stage,
+                content_hash: HASH,
+            });
+        }
+        for to in RiskLevel::ALL {
+            all.push(Action::SetRisk { to, reason: true });
+        }
+        all
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn an_allowed_action_is_the_same_with_delegations(
+            own in any::<u16>(),
+            theirs in any::<u16>(),
+            delegated_stages in any::<u8>(),
+            scoped in any::<bool>(),
+            status in 0..Status::ALL.len(),
+            risk in 0..RiskLevel::ALL.len(),
+            signed_by_principal in any::<u8>(),
+            deputy_disabled in any::<bool>(),
+        ) {
+            let author = Uuid::new_v4();
+            let mut deputy = person(&roles(own), None);
+            deputy.disabled = deputy_disabled;
+            let principal = person(&roles(theirs), scoped.then_some("portal"));
+            let mut draft = at_review_3(author);
+            draft.status = Status::ALL[status];
+            draft.risk = RiskLevel::ALL[risk];
+            for (i, s) in draft.signatures.iter_mut().enumerate() {
+                if signed_by_principal & (1 << i) != 0 {
+                    s.signer_id = principal.user_id;
+                }
+            }
+            let with = delegated(deputy.clone(), &principal, &stages(delegated_stages));
+            for action in actions() {
+                if let Ok(effect) = decide(&draft, &deputy, &action) {
+                    prop_assert_eq!(decide(&draft, &with, &action), Ok(effect), "{:?}", action);
+                }
+            }
+            if may_correct(&draft, &deputy).is_ok() {
+                prop_assert!(may_correct(&draft, &with).is_ok());
+            }
+        }
+    }
+}

@@ -18,3 +18,4 @@ pub mod vocabulary;
 pub mod webhook_format;
 pub mod whole_number;
 pub mod workflow;
+pub mod workflow_cache;

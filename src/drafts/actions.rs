@@ -107,8 +107,10 @@ pub async fn perform(
 ) -> Result<Loaded, ApiError> {
     let mut conn = connect(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let (loaded, user, actor) = facts::load_as(conn, id, holder).await?;
-        let effect = decide(&loaded.facts, &actor, &action_of(&command))?;
+        let (loaded, user, mut actor) =
+            facts::load_as(conn, &state.workflows, id, holder, true).await?;
+        let action = action_of(&command);
+        let effect = facts::judged(conn, &mut actor, |a| decide(&loaded.facts, a, &action)).await?;
         match (&effect, &command) {
             (Effect::Submit { .. }, _) => {
                 check::gate_on_submit(conn, state, &user, &loaded.row, &loaded.revision).await?

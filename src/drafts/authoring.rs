@@ -120,8 +120,12 @@ pub async fn edit(
 ) -> Result<(), ApiError> {
     let mut conn = connect(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let (loaded, actor) = facts::load(conn, id, user.user_id, true).await?;
-        decide(&loaded.facts, &actor, &Action::Edit)?;
+        let (loaded, mut actor) =
+            facts::load(conn, &state.workflows, id, user.user_id, true).await?;
+        facts::judged(conn, &mut actor, |a| {
+            decide(&loaded.facts, a, &Action::Edit)
+        })
+        .await?;
         if loaded.revision.content_hash != if_match.as_str() {
             return Err(ApiError::PreconditionFailed);
         }

@@ -14,7 +14,7 @@ use crate::state::AppState;
 /// visible or was never submitted.
 pub async fn stored(state: &AppState, user: &AuthUser, id: Uuid) -> Result<StoredReport, ApiError> {
     let mut conn = connect(&state.pool).await?;
-    reads::visible(&mut conn, user, id).await?;
+    reads::visible(&mut conn, &state.workflows, user, id).await?;
     check::stored_report(&mut conn, id)
         .await?
         .ok_or(ApiError::NotFound)

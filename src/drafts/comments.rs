@@ -23,8 +23,12 @@ pub async fn comment(
 ) -> Result<CommentRow, ApiError> {
     let mut conn = connect(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let (loaded, actor) = facts::load(conn, id, user.user_id, false).await?;
-        decide(&loaded.facts, &actor, &Action::Comment)?;
+        let (loaded, mut actor) =
+            facts::load(conn, &state.workflows, id, user.user_id, false).await?;
+        facts::judged(conn, &mut actor, |a| {
+            decide(&loaded.facts, a, &Action::Comment)
+        })
+        .await?;
         let row = drafts::insert_comment(conn, id, user.user_id, body.as_str()).await?;
         let event = NewEvent::new("comment_added", &user.origin)
             .by(user.user_id, &user.username)

@@ -37,8 +37,9 @@ pub async fn open(
 ) -> Result<Uuid, ApiError> {
     let mut conn = connect(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let (original, actor) = facts::load(conn, original_id, user.user_id, true).await?;
-        may_correct(&original.facts, &actor)?;
+        let (original, mut actor) =
+            facts::load(conn, &state.workflows, original_id, user.user_id, true).await?;
+        facts::judged(conn, &mut actor, |a| may_correct(&original.facts, a)).await?;
         let row = &original.row;
         let risk = crate::error::stored(
             RiskLevel::parse(&row.risk_level),

@@ -11,7 +11,8 @@ use crate::db::drafts::{self, DraftRow, RevisionRow, SignoffRow};
 use crate::db::sessions;
 use crate::db::users::{self, GrantRow};
 use crate::domain::vocabulary::{Decision, RiskLevel, Role, Stage, Status};
-use crate::domain::workflow::{Actor, DraftFacts, Grant, Principal, Signature, Workflow};
+use crate::domain::workflow::{Actor, DraftFacts, Grant, Principal, Refusal, Signature, Workflow};
+use crate::domain::workflow_cache::WorkflowCache;
 use crate::error::ApiError;
 
 /// A draft as stored, its current revision, and the facts for `decide`.
@@ -22,61 +23,140 @@ pub struct Loaded {
     pub facts: DraftFacts,
 }
 
-/// The draft and the caller as the rules see them. With `lock`, the draft
-/// row is locked FOR UPDATE first, so everything read after it is
-/// consistent with the action about to be taken. The reads after the row
-/// are independent, so they go to the database pipelined, in one round trip.
+/// The draft and the caller as the rules see them, in one round trip. With
+/// `lock`, the draft row is locked FOR UPDATE first, and its revision and
+/// sign-offs are read in a second round trip, once the lock is held, so
+/// that they are consistent with the action about to be taken.
+///
+/// The actor comes without their delegations (代签): judge with
+/// [`judged`], which reads them only when they could change the answer.
 pub async fn load(
     conn: &mut AsyncPgConnection,
+    workflows: &WorkflowCache,
     id: Uuid,
     user_id: Uuid,
     lock: bool,
 ) -> Result<(Loaded, Actor), ApiError> {
-    let row = if lock {
-        drafts::lock(conn, id).await?
-    } else {
-        drafts::find(conn, id).await?
-    };
-    let row = row.ok_or(ApiError::NotFound)?;
     let shared: &AsyncPgConnection = conn;
-    let (loaded, actor) = futures_util::try_join!(rest(shared, row), actor(shared, user_id))?;
-    Ok((loaded, actor))
+    let (read, found) = futures_util::try_join!(read(shared, id, lock), async {
+        Ok::<_, ApiError>(users::with_grants(shared, user_id).await?)
+    },)?;
+    let (disabled, grants) = found.ok_or(ApiError::Unauthenticated)?;
+    let loaded = settle(shared, workflows, read).await?;
+    Ok((loaded, to_actor(user_id, disabled, grants)?))
 }
 
-/// As `load` with the lock, for a caller whose session is still to be
-/// checked: the check goes with the lock in one round trip, and is judged
-/// first, so that a revoked session learns nothing, not even whether the
-/// draft exists. Its grants are the actor's, read in this transaction.
+/// The draft alone, for a caller already known ([`actor_of`]).
+pub async fn draft(
+    conn: &AsyncPgConnection,
+    workflows: &WorkflowCache,
+    id: Uuid,
+) -> Result<Loaded, ApiError> {
+    settle(conn, workflows, read(conn, id, false).await?).await
+}
+
+/// The caller as the rules see them, with the grants their session check
+/// read (without delegations, as for [`load`]).
+pub fn actor_of(user: &AuthUser) -> Result<Actor, ApiError> {
+    to_actor(user.user_id, false, user.grants.clone())
+}
+
+/// As `load`, for a caller whose session is still to be checked: the check
+/// goes in the same round trip, and is judged first, so that a revoked
+/// session learns nothing, not even whether the draft exists. The actor's
+/// grants are those the check read.
 pub async fn load_as(
     conn: &mut AsyncPgConnection,
+    workflows: &WorkflowCache,
     id: Uuid,
     holder: &TokenHolder,
+    lock: bool,
 ) -> Result<(Loaded, AuthUser, Actor), ApiError> {
     let shared: &AsyncPgConnection = conn;
-    let (row, live) = futures_util::try_join!(
-        async { Ok::<_, ApiError>(drafts::lock(shared, id).await?) },
-        async {
-            Ok::<_, ApiError>(sessions::check(shared, holder.session_id, holder.user_id).await?)
-        },
-    )?;
-    let user = holder.admit(live)?;
-    let row = row.ok_or(ApiError::NotFound)?;
-    let (loaded, delegated) = futures_util::try_join!(rest(shared, row), async {
-        Ok::<_, ApiError>(delegations::principals_of(shared, user.user_id, Utc::now()).await?)
+    let (read, live) = futures_util::try_join!(read(shared, id, lock), async {
+        Ok::<_, ApiError>(sessions::check(shared, holder.session_id, holder.user_id).await?)
     })?;
-    let mut actor = to_actor(user.user_id, false, user.grants.clone())?;
-    actor.principals = principals(delegated)?;
+    let user = holder.admit(live)?;
+    let loaded = settle(shared, workflows, read).await?;
+    let actor = actor_of(&user)?;
     Ok((loaded, user, actor))
 }
 
-/// The draft's revision, workflow and sign-offs, pipelined: one round trip.
-async fn rest(conn: &AsyncPgConnection, row: DraftRow) -> Result<Loaded, ApiError> {
-    let id = row.id;
-    let (revision, workflow, signoffs) = futures_util::try_join!(
-        async { Ok::<_, ApiError>(drafts::revision(conn, id, row.revision).await?) },
-        workflow_for(conn, &row),
-        async { Ok::<_, ApiError>(drafts::signoffs_of(conn, id, row.revision).await?) },
+/// A rule's answer for the caller (`workflow::decide`, `may_correct`),
+/// reading their delegations in force (代签) only when they could change
+/// it. Delegations only ever widen what a caller may do (sight of the
+/// principal's drafts; signing in their name where the caller's own grants
+/// do not reach), so what a rule allows without them it allows with them,
+/// with the same effect; a refusal is judged again with them, and its
+/// reason is that judgement's.
+pub async fn judged<T>(
+    conn: &AsyncPgConnection,
+    actor: &mut Actor,
+    rule: impl Fn(&Actor) -> Result<T, Refusal>,
+) -> Result<T, ApiError> {
+    if let Ok(answer) = rule(actor) {
+        return Ok(answer);
+    }
+    let delegated = delegations::principals_of(conn, actor.user_id, Utc::now()).await?;
+    actor.principals = principals(delegated)?;
+    Ok(rule(actor)?)
+}
+
+/// The draft's row as first read: unlocked, with its current revision and
+/// sign-offs in the same round trip; locked, alone.
+struct Read {
+    row: Option<DraftRow>,
+    current: Option<Current>,
+}
+
+/// The revision and sign-offs (with their revision's number) that the
+/// draft named when they were read.
+type Current = (
+    Option<RevisionRow>,
+    Option<(i32, Vec<(SignoffRow, String)>)>,
+);
+
+async fn read(conn: &AsyncPgConnection, id: Uuid, lock: bool) -> Result<Read, ApiError> {
+    if lock {
+        // What is read under the lock must be read after it is held: the
+        // revision and sign-offs wait for the next round trip, since
+        // pipelined statements are not promised to run in the order given.
+        let row = drafts::lock(conn, id).await?;
+        return Ok(Read { row, current: None });
+    }
+    let (row, revision, signoffs) = futures_util::try_join!(
+        drafts::find(conn, id),
+        drafts::current_revision(conn, id),
+        drafts::current_signoffs(conn, id),
     )?;
+    Ok(Read {
+        row,
+        current: Some((revision, signoffs)),
+    })
+}
+
+/// The facts from what `read` found. The revision and sign-offs read beside
+/// an unlocked row are those the draft named when they ran: if a
+/// resubmission moved it on in between, or the row was locked, they are
+/// read (again) for the row's revision, both in one round trip.
+async fn settle(
+    conn: &AsyncPgConnection,
+    workflows: &WorkflowCache,
+    read: Read,
+) -> Result<Loaded, ApiError> {
+    let row = read.row.ok_or(ApiError::NotFound)?;
+    let id = row.id;
+    let (revision, signoffs) = match read.current {
+        Some((Some(revision), Some((number, signed))))
+            if revision.number == row.revision && number == row.revision =>
+        {
+            (Some(revision), signed)
+        }
+        _ => futures_util::try_join!(
+            drafts::revision(conn, id, row.revision),
+            drafts::signoffs_of(conn, id, row.revision),
+        )?,
+    };
     let revision = revision.ok_or_else(|| {
         ApiError::internal(anyhow::anyhow!(
             "draft {id} lacks revision {}",
@@ -89,7 +169,7 @@ async fn rest(conn: &AsyncPgConnection, row: DraftRow) -> Result<Loaded, ApiErro
         channel: row.channel.clone(),
         department_id: row.department_id,
         risk: parse_risk(&row.risk_level)?,
-        workflow: to_workflow(&workflow)?,
+        workflow: workflow_for(conn, workflows, &row).await?,
         content_hash: revision.content_hash.clone(),
         round: row.round,
         signatures: signoffs
@@ -105,18 +185,29 @@ async fn rest(conn: &AsyncPgConnection, row: DraftRow) -> Result<Loaded, ApiErro
     })
 }
 
-/// In review and after, the version the draft was submitted under; before
-/// (and when returned), the channel's current one, which the next
-/// submission will take.
-async fn workflow_for(conn: &AsyncPgConnection, row: &DraftRow) -> Result<WorkflowRow, ApiError> {
+/// In review and after, the version the draft was submitted under (never
+/// changed once written, so cached); before (and when returned), the
+/// channel's current one, which the next submission will take.
+async fn workflow_for(
+    conn: &AsyncPgConnection,
+    workflows: &WorkflowCache,
+    row: &DraftRow,
+) -> Result<Workflow, ApiError> {
     let editable = matches!(row.status.as_str(), "draft" | "returned");
-    let found = match row.workflow_version {
-        Some(v) if !editable => channels::workflow(conn, &row.channel, v).await?,
-        _ => channels::current_workflow(conn, &row.channel).await?,
+    let pinned = row.workflow_version.filter(|_| !editable);
+    if let Some(cached) = pinned.and_then(|v| workflows.get(&row.channel, v)) {
+        return Ok(cached);
+    }
+    let found = match pinned {
+        Some(v) => channels::workflow(conn, &row.channel, v).await?,
+        None => channels::current_workflow(conn, &row.channel).await?,
     };
-    found.ok_or_else(|| {
+    let found = found.ok_or_else(|| {
         ApiError::internal(anyhow::anyhow!("channel {} has no workflow", row.channel))
-    })
+    })?;
+    let workflow = to_workflow(&found)?;
+    workflows.put(&row.channel, &workflow);
+    Ok(workflow)
 }
 
 /// The stored routes; a row that does not parse is corrupt, never a default.

@@ -5,13 +5,14 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::audit::query::{self, EventFilter, Window};
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, TokenHolder};
 use crate::db::draft_lists::{self, DraftFilter};
 use crate::db::drafts::{self, CommentRow, DraftRow, RevisionRow};
 use crate::db::{chainer, connect};
 use crate::domain::audit_chain::AuditEvent;
 use crate::domain::vocabulary::{RiskLevel, Role, Stage, Status};
 use crate::domain::workflow::{Action, decide};
+use crate::domain::workflow_cache::WorkflowCache;
 use crate::drafts::facts::{self, Loaded};
 use crate::drafts::views::{
     DraftSummary, DraftView, RevisionView, SignoffView, SourceView, WorkflowRef, route_view,
@@ -22,11 +23,16 @@ use crate::state::AppState;
 /// Loads a draft the caller may see; 404 otherwise, whatever the reason.
 pub async fn visible(
     conn: &mut AsyncPgConnection,
+    workflows: &WorkflowCache,
     user: &AuthUser,
     id: Uuid,
 ) -> Result<Loaded, ApiError> {
-    let (loaded, actor) = facts::load(conn, id, user.user_id, false).await?;
-    decide(&loaded.facts, &actor, &Action::View)?;
+    let loaded = facts::draft(conn, workflows, id).await?;
+    let mut actor = facts::actor_of(user)?;
+    facts::judged(conn, &mut actor, |a| {
+        decide(&loaded.facts, a, &Action::View)
+    })
+    .await?;
     Ok(loaded)
 }
 
@@ -167,7 +173,24 @@ type TimeCursor = Option<(chrono::DateTime<chrono::Utc>, Uuid)>;
 /// One draft as the caller may see it.
 pub async fn get(state: &AppState, user: &AuthUser, id: Uuid) -> Result<DraftView, ApiError> {
     let mut conn = connect(&state.pool).await?;
-    view(visible(&mut conn, user, id).await?)
+    view(visible(&mut conn, &state.workflows, user, id).await?)
+}
+
+/// As [`get`] for a caller whose session is still to be checked: the check
+/// and the draft's reads go to the database in one round trip.
+pub async fn get_as(
+    state: &AppState,
+    holder: &TokenHolder,
+    id: Uuid,
+) -> Result<DraftView, ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    let (loaded, _, mut actor) =
+        facts::load_as(&mut conn, &state.workflows, id, holder, false).await?;
+    facts::judged(&conn, &mut actor, |a| {
+        decide(&loaded.facts, a, &Action::View)
+    })
+    .await?;
+    view(loaded)
 }
 
 /// Up to `limit` summaries of the drafts the caller may see, newest first.
@@ -202,7 +225,7 @@ pub async fn revisions(
     id: Uuid,
 ) -> Result<Vec<RevisionRow>, ApiError> {
     let mut conn = connect(&state.pool).await?;
-    visible(&mut conn, user, id).await?;
+    visible(&mut conn, &state.workflows, user, id).await?;
     Ok(drafts::revisions_of(&mut conn, id).await?)
 }
 
@@ -214,7 +237,7 @@ pub async fn revision(
     n: i32,
 ) -> Result<RevisionRow, ApiError> {
     let mut conn = connect(&state.pool).await?;
-    visible(&mut conn, user, id).await?;
+    visible(&mut conn, &state.workflows, user, id).await?;
     drafts::revision(&conn, id, n)
         .await?
         .ok_or(ApiError::NotFound)
@@ -229,7 +252,7 @@ pub async fn revision_pair(
     to: i32,
 ) -> Result<(RevisionRow, RevisionRow), ApiError> {
     let mut conn = connect(&state.pool).await?;
-    visible(&mut conn, user, id).await?;
+    visible(&mut conn, &state.workflows, user, id).await?;
     let old = drafts::revision(&conn, id, from)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -248,7 +271,7 @@ pub async fn comments(
     limit: i64,
 ) -> Result<Vec<(CommentRow, String)>, ApiError> {
     let mut conn = connect(&state.pool).await?;
-    visible(&mut conn, user, id).await?;
+    visible(&mut conn, &state.workflows, user, id).await?;
     Ok(drafts::comments_of(&mut conn, id, after, limit).await?)
 }
 
@@ -262,7 +285,7 @@ pub async fn trail(
     id: Uuid,
 ) -> Result<(Loaded, Vec<AuditEvent>), ApiError> {
     let mut conn = connect(&state.pool).await?;
-    let loaded = visible(&mut conn, user, id).await?;
+    let loaded = visible(&mut conn, &state.workflows, user, id).await?;
     let filter = EventFilter {
         draft_id: Some(id),
         ..EventFilter::default()

@@ -29,12 +29,15 @@ pub async fn set(
 ) -> Result<Loaded, ApiError> {
     let mut conn = connect(&state.pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let (mut loaded, user, actor) = facts::load_as(conn, id, holder).await?;
+        let (mut loaded, user, mut actor) =
+            facts::load_as(conn, &state.workflows, id, holder, true).await?;
         let action = Action::SetRisk {
             to,
             reason: reason.is_some(),
         };
-        let Effect::SetRisk { from, to, next } = decide(&loaded.facts, &actor, &action)? else {
+        let Effect::SetRisk { from, to, next } =
+            facts::judged(conn, &mut actor, |a| decide(&loaded.facts, a, &action)).await?
+        else {
             return Err(ApiError::internal(anyhow::anyhow!(
                 "a risk change decided something else"
             )));

@@ -93,7 +93,7 @@ pub struct LinkedDraft {
 /// The sheet of a draft the caller may see (the trail's visibility).
 pub async fn sheet(state: &AppState, user: &AuthUser, id: Uuid) -> Result<Sheet, ApiError> {
     let mut conn = connect(&state.pool).await?;
-    let loaded = reads::visible(&mut conn, user, id).await?;
+    let loaded = reads::visible(&mut conn, &state.workflows, user, id).await?;
     // The publish event's seq and hash are printed: link what has committed.
     chainer::chain_committed(&mut conn).await?;
     let last = async |conn: &mut _, action: &str| -> Result<Option<AuditEvent>, ApiError> {

@@ -575,3 +575,56 @@ async fn pages_stay_stable_while_rows_are_inserted() {
     let expected: Vec<i64> = (1..=seqs.len() as i64).collect();
     assert_eq!(seqs, expected, "1, 2, 3, … each once");
 }
+
+/// The reads a draft's GET sends beside the row (no lock): the revision and
+/// sign-offs the row names when they run, with that revision's number for
+/// the caller to compare; one row of nulls stands for "no sign-offs".
+#[tokio::test]
+async fn the_current_revision_and_signoffs_follow_the_row() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection};
+    use sanshen::db::drafts;
+
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    n.submit_ok(id, &hash).await;
+    n.approve_ok(id, "review_1", &hash).await;
+    n.approve_ok(id, "proofread_1", &hash).await;
+    let conn = AsyncPgConnection::establish(&n.app.database_url)
+        .await
+        .unwrap();
+    let (number, signed) = drafts::current_signoffs(&conn, id).await.unwrap().unwrap();
+    let stages: Vec<&str> = signed.iter().map(|(s, _)| s.stage.as_str()).collect();
+    assert_eq!((number, stages), (1, vec!["review_1", "proofread_1"]));
+    assert_eq!(signed[0].1, n.signer("review_1").username);
+    let current = drafts::current_revision(&conn, id).await.unwrap().unwrap();
+    assert_eq!((current.number, current.content_hash), (1, hash.clone()));
+
+    n.return_ok(id, "review_2", &hash).await;
+    let hash2 = n.edit_ok(id, &hash, "第二稿").await;
+    let (number, signed) = drafts::current_signoffs(&conn, id).await.unwrap().unwrap();
+    assert_eq!((number, signed.len()), (2, 0), "none yet on revision 2");
+    let current = drafts::current_revision(&conn, id).await.unwrap().unwrap();
+    assert_eq!((current.number, current.content_hash), (2, hash2.clone()));
+    let d = n.get(&n.author, id).await;
+    assert_eq!(
+        (
+            d["revision"].as_i64(),
+            d["signoffs"].as_array().map(Vec::len)
+        ),
+        (Some(2), Some(0))
+    );
+
+    let nobody = uuid::Uuid::new_v4();
+    assert!(
+        drafts::current_signoffs(&conn, nobody)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        drafts::current_revision(&conn, nobody)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

@@ -15,6 +15,7 @@ use sanshen::db::draft_lists::{self, DraftFilter};
 use sanshen::domain::route::{Route, Routes, Standing, Step};
 use sanshen::domain::vocabulary::Stage;
 use sanshen::domain::workflow::{Action, can_sign_now, decide, eligible_signer};
+use sanshen::domain::workflow_cache::WorkflowCache;
 use sanshen::drafts::facts;
 use uuid::Uuid;
 
@@ -336,8 +337,11 @@ async fn check(w: World) -> Result<(), TestCaseError> {
         .collect();
         let mut may_sign = BTreeSet::new();
         let mut may_see = BTreeSet::new();
+        // With the delegations in force: `load` leaves them to `judged`.
+        let actor = facts::actor(&conn, *user).await.expect("actor");
+        let workflows = WorkflowCache::default();
         for id in &drafts {
-            let (loaded, actor) = facts::load(&mut conn, *id, *user, false)
+            let (loaded, _) = facts::load(&mut conn, &workflows, *id, *user, false)
                 .await
                 .expect("facts");
             if can_sign_now(&loaded.facts, &actor) {

@@ -1,6 +1,7 @@
 //! SPEC §2 through HTTP: the happy path, one test per invariant 1–6, edits,
 //! workflow versions, scopes and the approval sheet.
 
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -589,6 +590,17 @@ async fn a_draft_keeps_the_workflow_version_it_was_submitted_under() {
         // Version 1 is part one's seed; the §5 migration added version 2.
         (Some(2), Some("review_1"))
     );
+    // The servers cache a version once read: the database keeps it as read.
+    let mut owner = AsyncPgConnection::establish(&n.app.database_url)
+        .await
+        .unwrap();
+    for sql in [
+        "UPDATE workflows SET routes = routes || '{}' WHERE channel = 'portal' AND version = 2",
+        "DELETE FROM workflows WHERE channel = 'portal' AND version = 2",
+    ] {
+        let refused = owner.batch_execute(sql).await.expect_err(sql).to_string();
+        assert!(refused.contains("immutable"), "{sql}: {refused}");
+    }
     n.through_all_stages_after_submit(id, &hash).await;
     let (id2, hash2) = n.draft().await;
     let d = n.submit_ok(id2, &hash2).await;

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::respond;
-use crate::auth::AuthUser;
+use super::with_etag;
+use crate::auth::{AuthUser, TokenHolder};
 use crate::domain::vocabulary::{RiskLevel, Stage, Status};
 use crate::drafts::reads;
 use crate::drafts::views::{DraftSummary, DraftView};
@@ -72,10 +72,11 @@ pub async fn list(
 #[get("/drafts/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
-    user: AuthUser,
+    holder: TokenHolder,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    respond(&state, &user, *id, actix_web::http::StatusCode::OK).await
+    let draft = reads::get_as(&state, &holder, *id).await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, &draft))
 }
 
 #[utoipa::path(tag = "drafts", security(("bearer" = [])), params(ListQuery),

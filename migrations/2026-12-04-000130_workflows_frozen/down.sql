@@ -1,0 +1,2 @@
+DROP TRIGGER workflows_frozen ON workflows;
+DROP FUNCTION workflows_frozen();
