@@ -210,21 +210,12 @@ mod delegations_only_widen {
     use super::*;
     use crate::domain::correction::may_correct;
 
-    fn roles(mask: u16) -> Vec<Role> {
-        Role::ALL
-            .into_iter()
+    /// The members of `all` whose bit is set in `mask`.
+    fn pick<T: Copy>(all: &[T], mask: u16) -> Vec<T> {
+        all.iter()
             .enumerate()
             .filter(|(i, _)| mask & (1 << i) != 0)
-            .map(|(_, r)| r)
-            .collect()
-    }
-
-    fn stages(mask: u8) -> Vec<Stage> {
-        Stage::ALL
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| mask & (1 << i) != 0)
-            .map(|(_, s)| s)
+            .map(|(_, x)| *x)
             .collect()
     }
 
@@ -269,9 +260,9 @@ mod delegations_only_widen {
             deputy_disabled in any::<bool>(),
         ) {
             let author = Uuid::new_v4();
-            let mut deputy = person(&roles(own), None);
+            let mut deputy = person(&pick(&Role::ALL, own), None);
             deputy.disabled = deputy_disabled;
-            let principal = person(&roles(theirs), scoped.then_some("portal"));
+            let principal = person(&pick(&Role::ALL, theirs), scoped.then_some("portal"));
             let mut draft = at_review_3(author);
             draft.status = Status::ALL[status];
             draft.risk = RiskLevel::ALL[risk];
@@ -280,7 +271,7 @@ mod delegations_only_widen {
                     s.signer_id = principal.user_id;
                 }
             }
-            let with = delegated(deputy.clone(), &principal, &stages(delegated_stages));
+            let with = delegated(deputy.clone(), &principal, &pick(&Stage::ALL, delegated_stages.into()));
             for action in actions() {
                 if let Ok(effect) = decide(&draft, &deputy, &action) {
                     prop_assert_eq!(decide(&draft, &with, &action), Ok(effect), "{:?}", action);
