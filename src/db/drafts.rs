@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::fixed_text::FixedText;
 use crate::db::schema::{comments, drafts, revisions, signoffs, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -105,7 +106,8 @@ pub struct NewDraft<'a> {
     pub correction_note: Option<&'a str>,
 }
 
-/// The changes an action makes to the draft row.
+/// The changes an action makes to the draft row. `None` writes NULL, so the
+/// UPDATE's text never varies: [`set_state`] keeps it prepared.
 #[derive(Debug, AsChangeset)]
 #[diesel(table_name = drafts, treat_none_as_null = true)]
 pub struct DraftState<'a> {
@@ -166,16 +168,19 @@ pub async fn lock(mut conn: &AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
+/// Every action's write of the row: prepared once per connection.
 pub async fn set_state(
     mut conn: &AsyncPgConnection,
     id: Uuid,
     state: &DraftState<'_>,
 ) -> QueryResult<DraftRow> {
-    diesel::update(drafts::table.find(id))
-        .set(state)
-        .returning(DraftRow::as_returning())
-        .get_result(&mut conn)
-        .await
+    FixedText(
+        diesel::update(drafts::table.find(id))
+            .set(state)
+            .returning(DraftRow::as_returning()),
+    )
+    .get_result(&mut conn)
+    .await
 }
 
 pub async fn set_risk(

@@ -13,6 +13,7 @@ pub mod draft_lists;
 pub mod drafts;
 pub mod embedded;
 pub mod event_lists;
+pub mod fixed_text;
 pub mod lexicons;
 pub mod locks;
 pub mod lookup;

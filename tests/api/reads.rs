@@ -628,3 +628,49 @@ async fn the_current_revision_and_signoffs_follow_the_row() {
             .is_none()
     );
 }
+
+/// Every action writes the row with `drafts::set_state`: the statement is
+/// kept prepared on its connection (diesel caches no UPDATE by itself), so
+/// a connection parses and plans it once, not on every sign-off.
+#[tokio::test]
+async fn the_row_write_of_an_action_is_prepared_once_per_connection() {
+    use diesel::sql_types::BigInt;
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    use sanshen::db::drafts::{self, DraftState};
+
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    let n = Newsroom::new().await;
+    let (id, _) = n.draft().await;
+    let mut conn = AsyncPgConnection::establish(&n.app.database_url)
+        .await
+        .unwrap();
+    let row = drafts::find(&conn, id).await.unwrap().unwrap();
+    for _ in 0..3 {
+        let state = DraftState {
+            status: &row.status,
+            current_stage: None,
+            workflow_version: row.workflow_version,
+            revision: row.revision,
+            round: row.round,
+            published_url: None,
+            updated_at: chrono::Utc::now(),
+            current_step: None,
+            current_stages: Vec::new(),
+            due_at: None,
+            overdue: false,
+        };
+        drafts::set_state(&conn, id, &state).await.unwrap();
+    }
+    let kept: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE 'UPDATE \"drafts\"%'",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(kept.n, 1, "one statement, kept for the connection");
+}
