@@ -19,6 +19,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+use crate::db::fixed_text::FixedText;
 use crate::db::schema::{audit_events, audit_head, audit_pending};
 use crate::db::{DbError, DbPool, connect};
 use crate::domain::audit_chain::{AuditEvent, event_hash, format_occurred_at};
@@ -118,9 +119,11 @@ pub async fn chain_batch(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(i64, 
         return Ok(Vec::new());
     }
     // The queue refuses every other DELETE (migration audit_pending_guard).
-    diesel::sql_query("SELECT set_config('sanshen.chaining', 'on', true)")
-        .execute(conn)
-        .await?;
+    FixedText(diesel::sql_query(
+        "SELECT set_config('sanshen.chaining', 'on', true)",
+    ))
+    .execute(conn)
+    .await?;
     let mut waiting: Vec<Pending> =
         diesel::delete(audit_pending::table.filter(audit_pending::id.eq_any(&oldest)))
             .returning(Pending::as_returning())
@@ -157,10 +160,12 @@ pub async fn chain_batch(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(i64, 
         .values(&rows)
         .execute(conn)
         .await?;
-    diesel::update(audit_head::table)
-        .set((audit_head::seq.eq(seq), audit_head::hash.eq(&prev)))
-        .execute(conn)
-        .await?;
+    FixedText(
+        diesel::update(audit_head::table)
+            .set((audit_head::seq.eq(seq), audit_head::hash.eq(&prev))),
+    )
+    .execute(conn)
+    .await?;
     Ok(linked.into_iter().map(|(id, _, e)| (id, e)).collect())
 }
 

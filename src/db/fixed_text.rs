@@ -1,9 +1,10 @@
 //! A statement prepared once per connection though diesel would not cache
-//! it: diesel caches no UPDATE, as a changeset may leave out fields and so
-//! vary its text. A changeset that writes NULL for `None`
-//! (`treat_none_as_null`) always has the same text; the statement cache is
-//! keyed by the text (the id is not static), so even a differing text
-//! would be a second entry, never a wrong statement.
+//! it. diesel caches no UPDATE, as a changeset may leave out fields and so
+//! vary its text, and no `sql_query`, whose text may be built at run time.
+//! Wrapped here only where the text is fixed: a changeset that writes NULL
+//! for `None` (`treat_none_as_null`), a constant SQL string. The statement
+//! cache is keyed by the text (the id is not static), so even a differing
+//! text would be a second entry, never a wrong statement.
 
 use diesel::QueryResult;
 use diesel::pg::Pg;

@@ -11,6 +11,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::audit_log::NewEvent;
+use crate::db::fixed_text::FixedText;
 use crate::db::partial;
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::domain::webhook_format::Announcement;
@@ -133,16 +134,19 @@ pub async fn enqueue(
     };
     let mut written = 0;
     for a in announcements {
-        let rows: Written = diesel::sql_query(ENQUEUE)
-            .bind::<Text, _>(a.event.as_str())
-            .bind::<Array<Text>, _>(&a.stages)
-            .bind::<Nullable<SqlUuid>, _>(event.actor_id)
-            .bind::<Nullable<Text>, _>(event.actor.as_deref())
-            .bind::<SqlUuid, _>(draft_id)
-            .bind::<Nullable<Text>, _>(event.to_status.as_deref())
-            .bind::<Int4, _>(revision)
-            .get_result(&mut conn)
-            .await?;
+        // Sent with every sign-off: prepared once per connection.
+        let rows: Written = FixedText(
+            diesel::sql_query(ENQUEUE)
+                .bind::<Text, _>(a.event.as_str())
+                .bind::<Array<Text>, _>(&a.stages)
+                .bind::<Nullable<SqlUuid>, _>(event.actor_id)
+                .bind::<Nullable<Text>, _>(event.actor.as_deref())
+                .bind::<SqlUuid, _>(draft_id)
+                .bind::<Nullable<Text>, _>(event.to_status.as_deref())
+                .bind::<Int4, _>(revision),
+        )
+        .get_result(&mut conn)
+        .await?;
         written += usize::try_from(rows.written).unwrap_or_default();
     }
     Ok(written)
