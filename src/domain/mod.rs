@@ -10,6 +10,7 @@ pub mod correction;
 pub mod deadline;
 pub mod diff;
 pub mod draft_facts;
+pub mod eligibility;
 pub mod escalation;
 pub mod password;
 pub mod route;

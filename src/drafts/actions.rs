@@ -15,7 +15,7 @@ use crate::domain::content::Remark;
 use crate::domain::content_hash::ContentHash;
 use crate::domain::deadline;
 use crate::domain::vocabulary::{Check, Decision, RetractReason, Stage, Status};
-use crate::domain::workflow::{Action, Effect, Standing, decide};
+use crate::domain::workflow::{Action, Effect, Standing};
 use crate::drafts::facts::{self, Loaded};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -109,8 +109,7 @@ pub async fn perform(
     conn.transaction::<_, ApiError, _>(async |conn| {
         let (loaded, user, mut actor) =
             facts::load_as(conn, &state.workflows, id, holder, true).await?;
-        let action = action_of(&command);
-        let effect = facts::judged(conn, &mut actor, |a| decide(&loaded.facts, a, &action)).await?;
+        let effect = facts::decided(conn, &loaded.facts, &mut actor, &action_of(&command)).await?;
         match (&effect, &command) {
             (Effect::Submit { .. }, _) => {
                 check::gate_on_submit(conn, state, &user, &loaded.row, &loaded.revision).await?

@@ -13,7 +13,7 @@ use crate::db::{channels, connect, users};
 use crate::domain::content::{Content, Source};
 use crate::domain::content_hash::ContentHash;
 use crate::domain::vocabulary::{RiskLevel, Role, Status};
-use crate::domain::workflow::{Action, decide};
+use crate::domain::workflow::Action;
 use crate::drafts::actions::unchanged;
 use crate::drafts::facts;
 use crate::error::ApiError;
@@ -122,10 +122,7 @@ pub async fn edit(
     conn.transaction::<_, ApiError, _>(async |conn| {
         let (loaded, mut actor) =
             facts::load(conn, &state.workflows, id, user.user_id, true).await?;
-        facts::judged(conn, &mut actor, |a| {
-            decide(&loaded.facts, a, &Action::Edit)
-        })
-        .await?;
+        facts::decided(conn, &loaded.facts, &mut actor, &Action::Edit).await?;
         if loaded.revision.content_hash != if_match.as_str() {
             return Err(ApiError::PreconditionFailed);
         }

@@ -10,7 +10,7 @@ use crate::db::audit_log::{NewEvent, append};
 use crate::db::connect;
 use crate::db::drafts::{self, CommentRow};
 use crate::domain::content::Remark;
-use crate::domain::workflow::{Action, decide};
+use crate::domain::workflow::Action;
 use crate::drafts::facts;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -25,10 +25,7 @@ pub async fn comment(
     conn.transaction::<_, ApiError, _>(async |conn| {
         let (loaded, mut actor) =
             facts::load(conn, &state.workflows, id, user.user_id, false).await?;
-        facts::judged(conn, &mut actor, |a| {
-            decide(&loaded.facts, a, &Action::Comment)
-        })
-        .await?;
+        facts::decided(conn, &loaded.facts, &mut actor, &Action::Comment).await?;
         let row = drafts::insert_comment(conn, id, user.user_id, body.as_str()).await?;
         let event = NewEvent::new("comment_added", &user.origin)
             .by(user.user_id, &user.username)

@@ -11,7 +11,9 @@ use crate::db::drafts::{self, DraftRow, RevisionRow, SignoffRow};
 use crate::db::sessions;
 use crate::db::users::{self, GrantRow};
 use crate::domain::vocabulary::{Decision, RiskLevel, Role, Stage, Status};
-use crate::domain::workflow::{Actor, DraftFacts, Grant, Principal, Refusal, Signature, Workflow};
+use crate::domain::workflow::{
+    self, Action, Actor, DraftFacts, Effect, Grant, Principal, Refusal, Signature, Workflow,
+};
 use crate::domain::workflow_cache::WorkflowCache;
 use crate::error::ApiError;
 
@@ -100,6 +102,16 @@ pub async fn judged<T>(
     let delegated = delegations::principals_of(conn, actor.user_id, Utc::now()).await?;
     actor.principals = principals(delegated)?;
     Ok(rule(actor)?)
+}
+
+/// [`workflow::decide`] through [`judged`].
+pub async fn decided(
+    conn: &AsyncPgConnection,
+    facts: &DraftFacts,
+    actor: &mut Actor,
+    action: &Action<'_>,
+) -> Result<Effect, ApiError> {
+    judged(conn, actor, |a| workflow::decide(facts, a, action)).await
 }
 
 /// The draft's row as first read: unlocked, with its current revision and

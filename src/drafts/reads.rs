@@ -11,7 +11,7 @@ use crate::db::drafts::{self, CommentRow, DraftRow, RevisionRow};
 use crate::db::{chainer, connect};
 use crate::domain::audit_chain::AuditEvent;
 use crate::domain::vocabulary::{RiskLevel, Role, Stage, Status};
-use crate::domain::workflow::{Action, decide};
+use crate::domain::workflow::Action;
 use crate::domain::workflow_cache::WorkflowCache;
 use crate::drafts::facts::{self, Loaded};
 use crate::drafts::views::{
@@ -29,10 +29,7 @@ pub async fn visible(
 ) -> Result<Loaded, ApiError> {
     let loaded = facts::draft(conn, workflows, id).await?;
     let mut actor = facts::actor_of(user)?;
-    facts::judged(conn, &mut actor, |a| {
-        decide(&loaded.facts, a, &Action::View)
-    })
-    .await?;
+    facts::decided(conn, &loaded.facts, &mut actor, &Action::View).await?;
     Ok(loaded)
 }
 
@@ -186,10 +183,7 @@ pub async fn get_as(
     let mut conn = connect(&state.pool).await?;
     let (loaded, _, mut actor) =
         facts::load_as(&mut conn, &state.workflows, id, holder, false).await?;
-    facts::judged(&conn, &mut actor, |a| {
-        decide(&loaded.facts, a, &Action::View)
-    })
-    .await?;
+    facts::decided(&conn, &loaded.facts, &mut actor, &Action::View).await?;
     view(loaded)
 }
 

@@ -13,7 +13,7 @@ use crate::db::drafts::{self, RiskState};
 use crate::domain::content::Remark;
 use crate::domain::deadline;
 use crate::domain::vocabulary::RiskLevel;
-use crate::domain::workflow::{Action, Effect, decide};
+use crate::domain::workflow::{Action, Effect};
 use crate::drafts::actions::{place, position};
 use crate::drafts::facts::{self, Loaded};
 use crate::error::ApiError;
@@ -36,7 +36,7 @@ pub async fn set(
             reason: reason.is_some(),
         };
         let Effect::SetRisk { from, to, next } =
-            facts::judged(conn, &mut actor, |a| decide(&loaded.facts, a, &action)).await?
+            facts::decided(conn, &loaded.facts, &mut actor, &action).await?
         else {
             return Err(ApiError::internal(anyhow::anyhow!(
                 "a risk change decided something else"
