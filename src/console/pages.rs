@@ -21,7 +21,7 @@ const TASKS_SHOWN: i64 = 200;
 
 /// The caller's tasks, oldest first, as `GET /tasks` lists them.
 pub async fn tasks(state: &AppState, user: &AuthUser) -> Result<Vec<DraftSummary>, ApiError> {
-    reads::tasks(state, user, None, TASKS_SHOWN).await
+    reads::tasks_of(state, user, TASKS_SHOWN).await
 }
 
 /// Whether the caller may sign the draft's open stage.

@@ -364,25 +364,3 @@ pub async fn comments_of(
         .load(conn)
         .await
 }
-
-/// The given (draft, revision) pairs in one query.
-pub async fn current_revisions(
-    conn: &mut AsyncPgConnection,
-    keys: &[(Uuid, i32)],
-) -> QueryResult<Vec<RevisionRow>> {
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-    let rows: Vec<RevisionRow> = revisions::table
-        .inner_join(
-            drafts::table.on(drafts::id
-                .eq(revisions::draft_id)
-                .and(drafts::revision.eq(revisions::number))),
-        )
-        .filter(revisions::draft_id.eq_any(ids))
-        .select(RevisionRow::as_select())
-        .load(conn)
-        .await?;
-    Ok(rows)
-}

@@ -7,8 +7,8 @@ use uuid::Uuid;
 use crate::audit::query::{self, EventFilter, Window};
 use crate::auth::{AuthUser, TokenHolder};
 use crate::db::draft_lists::{self, DraftFilter};
-use crate::db::drafts::{self, CommentRow, DraftRow, RevisionRow};
-use crate::db::{chainer, connect};
+use crate::db::drafts::{self, CommentRow, RevisionRow};
+use crate::db::{chainer, connect, sessions};
 use crate::domain::audit_chain::AuditEvent;
 use crate::domain::vocabulary::{RiskLevel, Role, Stage, Status};
 use crate::domain::workflow::Action;
@@ -81,22 +81,11 @@ pub fn view(loaded: Loaded) -> Result<DraftView, ApiError> {
     })
 }
 
-/// Summaries for a page of drafts: their current titles in one query.
-pub async fn summaries(
-    conn: &mut AsyncPgConnection,
-    rows: Vec<DraftRow>,
-) -> Result<Vec<DraftSummary>, ApiError> {
-    let keys: Vec<(Uuid, i32)> = rows.iter().map(|d| (d.id, d.revision)).collect();
-    let revisions = drafts::current_revisions(conn, &keys).await?;
+/// Summaries for a page of drafts, as listed with their current revisions.
+pub fn summaries(rows: Vec<draft_lists::Listed>) -> Result<Vec<DraftSummary>, ApiError> {
     rows.into_iter()
-        .map(|d| {
-            let rev = revisions
-                .iter()
-                .find(|r| r.draft_id == d.id && r.number == d.revision);
-            let (title, hash) = rev.map_or((String::new(), String::new()), |r| {
-                (r.title.clone(), r.content_hash.clone())
-            });
-            DraftSummary::new(d, title, hash)
+        .map(|(d, title, hash)| {
+            DraftSummary::new(d, title.unwrap_or_default(), hash.unwrap_or_default())
         })
         .collect()
 }
@@ -156,7 +145,7 @@ pub async fn list(
     filter: &DraftFilter,
     after: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
     limit: i64,
-) -> Result<Vec<DraftRow>, ApiError> {
+) -> Result<Vec<draft_lists::Listed>, ApiError> {
     Ok(draft_lists::page(conn, user.user_id, is_auditor(user), filter, after, limit).await?)
 }
 
@@ -197,19 +186,36 @@ pub async fn page(
 ) -> Result<Vec<DraftSummary>, ApiError> {
     let mut conn = connect(&state.pool).await?;
     let rows = list(&mut conn, user, filter, after, limit).await?;
-    summaries(&mut conn, rows).await
+    summaries(rows)
 }
 
 /// Up to `limit` summaries of drafts the caller may sign now, oldest first.
+/// The session check goes with the first candidates, in one round trip.
 pub async fn tasks(
     state: &AppState,
-    user: &AuthUser,
+    holder: &TokenHolder,
     after: Option<draft_lists::TaskCursor>,
     limit: i64,
 ) -> Result<Vec<DraftSummary>, ApiError> {
     let mut conn = connect(&state.pool).await?;
-    let rows = draft_lists::tasks(&mut conn, user.user_id, after, limit).await?;
-    summaries(&mut conn, rows).await
+    let shared: &AsyncPgConnection = &conn;
+    let (first, live) = futures_util::try_join!(
+        draft_lists::candidates(shared, holder.user_id, after, limit),
+        sessions::check(shared, holder.session_id, holder.user_id),
+    )?;
+    holder.admit(live)?;
+    let rows = draft_lists::tasks_from(&mut conn, holder.user_id, first, limit).await?;
+    summaries(rows)
+}
+
+/// As [`tasks`] for a caller whose session is already checked (the console).
+pub async fn tasks_of(
+    state: &AppState,
+    user: &AuthUser,
+    limit: i64,
+) -> Result<Vec<DraftSummary>, ApiError> {
+    let mut conn = connect(&state.pool).await?;
+    summaries(draft_lists::tasks(&mut conn, user.user_id, None, limit).await?)
 }
 
 /// Every revision of a visible draft, oldest first.

@@ -88,12 +88,12 @@ pub async fn get(
 #[get("/tasks")]
 pub async fn tasks(
     state: web::Data<AppState>,
-    user: AuthUser,
+    holder: TokenHolder,
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<Page<DraftSummary>>, ApiError> {
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_task_cursor(query.cursor.as_deref())?;
-    let items = reads::tasks(&state, &user, after, limit + 1).await?;
+    let items = reads::tasks(&state, &holder, after, limit + 1).await?;
     Ok(web::Json(pagination::page_of(
         items,
         limit,
