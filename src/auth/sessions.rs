@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::auth::throttle::{self, Admission};
+use crate::credentials::hashing::Overdue;
 use crate::credentials::token::{hash_refresh_token, new_refresh_token};
 use crate::db::audit_log::{NewEvent, Origin, append};
 use crate::db::users::{find_by_username, find_for_share};
@@ -85,11 +86,21 @@ pub async fn login(
         })
         .await?
     };
-    let matches = ticket
+    let verdict = ticket
         .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
-        .await
-        .map_err(ApiError::internal)?;
+        .await;
     let mut conn = connect(&state.pool).await?;
+    let matches = match verdict {
+        Ok(matches) => matches,
+        Err(e) => match e.downcast_ref::<Overdue>() {
+            // Nothing was verified: the attempt does not count.
+            Some(overdue) => {
+                throttle::abandoned(&mut conn, reservation).await?;
+                return Err(ApiError::Busy(overdue.retry_after));
+            }
+            None => return Err(ApiError::internal(e)),
+        },
+    };
     let mut reservation = Some(reservation);
     if let Some(user) = user.as_ref().filter(|u| matches && !u.disabled) {
         let opened = conn

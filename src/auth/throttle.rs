@@ -121,6 +121,11 @@ pub async fn failed(conn: &mut AsyncPgConnection, r: Reservation) -> QueryResult
     Ok(failures)
 }
 
+/// Gives the reservation back unjudged: the password was never verified.
+pub async fn abandoned(conn: &mut AsyncPgConnection, r: Reservation) -> QueryResult<()> {
+    db::release(conn, r.id).await
+}
+
 /// Records a successful login: the consecutive count is cleared and the
 /// address becomes one the owner is known to use.
 pub async fn succeeded(conn: &mut AsyncPgConnection, r: Reservation) -> QueryResult<()> {

@@ -10,11 +10,14 @@
 //! woken request preempts argon2 rather than waiting for its time slice,
 //! and the 19 MiB argon2 streams through a core's cache stay on the cores
 //! it was given. How low is a trade-off (`SANSHEN_LOGIN_NICE`, measured in
-//! docs/benchmarks.md): in the idle class logins take only the CPU nothing
-//! else wants, and beside reads that saturate both cores the last of 24
-//! queued logins waited 5–13 s; at nice 0 it waited 2.2–2.5 s and the
-//! reads' p99 tripled. The default, nice 10, answered in 3.0–5.1 s with
-//! the reads' p99 at 1.8–2.4× alone.
+//! docs/benchmarks.md). Beside 4 readers flat out on 2 cores, nice 10 still
+//! raised the reads' p99 2.4-3.5x during a storm, even when only 4 logins
+//! were hashed: a hash at any normal priority holds a core the reads want.
+//! In Linux's idle class the reads' p99 stayed within 0.95-1.4x, and the
+//! last of 16 queued logins was answered in 1.6-3.0 s. So the idle class is
+//! the default, with two bounds so that no login waits without end on a
+//! machine that is never idle: the queue (below), and [`MAX_QUEUED`], past
+//! which a login whose hash has not started is told to come back.
 //!
 //! A low priority is not enough on its own. A core busy with argon2 never
 //! goes idle, so the kernel never pulls a waiting request over to it the way
@@ -57,11 +60,19 @@ fn params() -> Result<Params, argon2::Error> {
 /// to 2.33 with a rest of 1 (14 logins/s) and 1.79 with 3 (8 logins/s).
 const REST_PER_HASH: u32 = 3;
 
-/// Logins admitted per hashing thread by default: about 2 s of work for
-/// the thread on an idle machine (one hash and its rest take ~80 ms), so a
-/// queued login is answered within a few seconds even under load, and a
-/// storm beyond that is told to retry instead of waiting.
-pub const QUEUE_PER_THREAD: usize = 24;
+/// Logins admitted per hashing thread by default: about 1.3 s of work for
+/// the thread on an idle machine (one hash and its rest take ~80 ms). In the
+/// idle class beside saturating reads, 16 queued logins (2 cores) were all
+/// answered within 3.0 s in four runs, 24 within 5.7 s (docs/benchmarks.md);
+/// a storm beyond that is told to retry instead of waiting.
+pub const QUEUE_PER_THREAD: usize = 16;
+
+/// A login whose hash has not started this long after it was queued is
+/// told to come back ([`Overdue`]) instead: in the idle class a machine
+/// saturated for minutes would otherwise keep it waiting without bound. A
+/// queue configured longer than this drains on an idle machine gets twice
+/// its drain time instead ([`Hasher::max_queued`]).
+pub const MAX_QUEUED: Duration = Duration::from_secs(4);
 
 /// A hash and its rest, assumed until one has been timed.
 const FIRST_CYCLE: Duration = Duration::from_millis(80);
@@ -94,6 +105,21 @@ pub struct Busy {
     pub retry_after: u64,
 }
 
+/// A queued login waited [`Hasher::max_queued`] without its hash starting: nothing
+/// was verified; try again after `retry_after` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overdue {
+    pub retry_after: u64,
+}
+
+impl std::fmt::Display for Overdue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "argon2's queue did not reach this login in time")
+    }
+}
+
+impl std::error::Error for Overdue {}
+
 /// A login's place in the queue, held until its verdict (or until the
 /// request is dropped).
 pub struct Ticket {
@@ -102,13 +128,16 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    /// As [`Hasher::verify`], in the place this ticket holds.
+    /// As [`Hasher::verify`], in the place this ticket holds; an error that
+    /// downcasts to [`Overdue`] if the hash had not started within
+    /// [`Hasher::max_queued`].
     pub async fn verify(
         self,
         password: String,
         phc: Option<String>,
     ) -> Result<bool, anyhow::Error> {
-        self.hasher.verify(password, phc).await
+        let within = self.hasher.max_queued();
+        self.hasher.verify_within(password, phc, within).await
     }
 }
 
@@ -214,6 +243,14 @@ impl Hasher {
         self.capacity
     }
 
+    /// How long a queued login may wait for its hash to start:
+    /// [`MAX_QUEUED`], or twice the time a full queue takes on an idle
+    /// machine if that is longer.
+    pub fn max_queued(&self) -> Duration {
+        let per_thread = self.capacity.div_ceil(self.threads.max(1)) as u32;
+        MAX_QUEUED.max(FIRST_CYCLE * per_thread * 2)
+    }
+
     /// A place in the login queue, or how long to wait for one: the time
     /// the hashing threads take to work through a full queue.
     pub fn admit(&self) -> Result<Ticket, Busy> {
@@ -235,25 +272,39 @@ impl Hasher {
         total.div_ceil(1_000_000).clamp(1, MAX_RETRY_AFTER_SECONDS)
     }
 
+    /// `work` on a hashing thread; if it has not started within `within`,
+    /// an [`Overdue`] error and nothing done.
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Memory) -> T + Send + 'static,
+        within: Option<Duration>,
     ) -> Result<T, anyhow::Error> {
         let (tx, rx) = oneshot::channel();
+        let queued = Instant::now();
         self.jobs
             .send(Box::new(move |memory| {
                 if tx.is_closed() {
                     return false;
                 }
-                let _ = tx.send(work(memory));
+                if within.is_some_and(|w| queued.elapsed() > w) {
+                    let _ = tx.send(None);
+                    return false;
+                }
+                let _ = tx.send(Some(work(memory)));
                 true
             }))
             .map_err(|_| anyhow::anyhow!("the argon2 threads are gone"))?;
-        Ok(rx.await?)
+        rx.await?.ok_or_else(|| {
+            Overdue {
+                retry_after: self.drain_seconds(),
+            }
+            .into()
+        })
     }
 
     pub async fn hash(&self, password: String) -> Result<String, anyhow::Error> {
-        self.run(move |memory| hash_with(memory, &password)).await?
+        self.run(move |memory| hash_with(memory, &password), None)
+            .await?
     }
 
     /// True when `password` matches `phc`; with no `phc`, spends the same
@@ -263,10 +314,29 @@ impl Hasher {
         password: String,
         phc: Option<String>,
     ) -> Result<bool, anyhow::Error> {
+        self.verified(password, phc, None).await
+    }
+
+    /// As `verify`, but [`Overdue`] if the hash has not started `within`.
+    pub async fn verify_within(
+        &self,
+        password: String,
+        phc: Option<String>,
+        within: Duration,
+    ) -> Result<bool, anyhow::Error> {
+        self.verified(password, phc, Some(within)).await
+    }
+
+    async fn verified(
+        &self,
+        password: String,
+        phc: Option<String>,
+        within: Option<Duration>,
+    ) -> Result<bool, anyhow::Error> {
         let known = phc.is_some();
         let phc = phc.unwrap_or_else(|| self.dummy.to_string());
         let matches = self
-            .run(move |memory| verify_with(memory, &password, &phc))
+            .run(move |memory| verify_with(memory, &password, &phc), within)
             .await??;
         Ok(known && matches)
     }

@@ -64,15 +64,15 @@ fn priorities(prefix: &str) -> Vec<(i32, u32)> {
 
 #[tokio::test]
 async fn hashing_yields_the_cpu_to_requests() {
-    let hasher = Hasher::new(4).unwrap();
-    hasher.hash("warm".into()).await.unwrap();
+    let niced = Hasher::with_priority(4, Priority::Nice(10)).unwrap();
+    niced.hash("warm".into()).await.unwrap();
     let argon2 = priorities("argon2-n10-");
     assert!(!argon2.is_empty(), "the argon2 threads are running");
     assert!(
         argon2.iter().all(|&p| p == (10, 0)),
-        "by default every argon2 thread is SCHED_OTHER (0) at nice 10: {argon2:?}"
+        "every niced argon2 thread is SCHED_OTHER (0) at nice 10: {argon2:?}"
     );
-    let idle = Hasher::with_priority(4, Priority::Idle).unwrap();
+    let idle = Hasher::new(4).unwrap();
     idle.hash("warm".into()).await.unwrap();
     let argon2 = priorities("argon2-idle-");
     assert!(!argon2.is_empty(), "the idle argon2 threads are running");
@@ -132,4 +132,36 @@ async fn an_unknown_user_never_verifies() {
             .await
             .unwrap()
     );
+}
+
+#[tokio::test]
+async fn a_login_the_queue_does_not_reach_in_time_is_told_to_retry() {
+    let hasher = Hasher::new(8).unwrap();
+    let phc = hasher.hash("overdue".into()).await.unwrap();
+    // Every hashing thread busy with a hash (and its rest) first.
+    let busy = (0..hasher.threads).map(|_| hasher.hash("busy".into()));
+    let late = hasher.verify_within(
+        "overdue".into(),
+        Some(phc.clone()),
+        Duration::from_millis(1),
+    );
+    let (_, late) = tokio::join!(futures_util::future::join_all(busy), late);
+    let overdue = late.unwrap_err().downcast::<Overdue>().expect("an Overdue");
+    assert!((1..=MAX_RETRY_AFTER_SECONDS).contains(&overdue.retry_after));
+    // In time, the same password verifies.
+    assert!(
+        hasher
+            .verify_within("overdue".into(), Some(phc), Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+}
+
+#[test]
+fn a_long_queue_may_wait_twice_its_drain_time() {
+    let short = Hasher::new(1).unwrap();
+    assert_eq!(short.max_queued(), MAX_QUEUED);
+    let long = Hasher::new(1000).unwrap();
+    let per_thread = 1000_u32.div_ceil(long.threads as u32);
+    assert_eq!(long.max_queued(), FIRST_CYCLE * per_thread * 2);
 }

@@ -13,9 +13,9 @@ pub enum Priority {
     Nice(u8),
 }
 
-/// Logins answered within seconds beside saturating reads, at some cost
-/// to the reads' tail (`hashing`'s module docs).
-pub const DEFAULT_PRIORITY: Priority = Priority::Nice(10);
+/// The reads' tail untouched by argon2; a login that idle time does not
+/// reach within `hashing::MAX_QUEUED` is told to retry (`hashing`'s docs).
+pub const DEFAULT_PRIORITY: Priority = Priority::Idle;
 
 /// The CPUs this process may run on, in order.
 pub(super) fn allowed_cpus() -> Vec<usize> {
