@@ -6,9 +6,55 @@
 //! The events' hashes are not a valid chain: `/audit/verify` is not
 //! measured on this data (its reconciliation is EXPLAINed instead).
 
-/// The loader for `n` drafts. Drafts are numbered 0..n, oldest first; the
-/// newest 1 % are in review, spread over the six stages.
-pub fn loader(n: u64) -> String {
+/// An office to load: its drafts, its authors (`<prefix>.author<k>`), the
+/// percentage of its newest drafts still in review (spread over the six
+/// stages), and its time: beginning this long ago, spanning this long.
+pub struct Office {
+    pub drafts: u64,
+    pub authors: u64,
+    pub in_review: u64,
+    pub prefix: &'static str,
+    pub begins_ago: &'static str,
+    pub spans: &'static str,
+}
+
+/// A year of a large office: `n` drafts by 100 authors, 1 % in review.
+pub fn year(n: u64) -> Office {
+    Office {
+        drafts: n,
+        authors: 100,
+        in_review: 1,
+        prefix: "scale",
+        begins_ago: "1 year",
+        spans: "1 year",
+    }
+}
+
+/// The smallest office that fills every page the scenario reads (51 rows:
+/// 60 drafts at each stage, 60 by each author, 120 sensitive), a month
+/// long and before the year, so that the trail stays in time order when
+/// the year follows it.
+pub fn one_page() -> Office {
+    Office {
+        drafts: 600,
+        authors: 10,
+        in_review: 60,
+        prefix: "page",
+        begins_ago: "2 years",
+        spans: "1 month",
+    }
+}
+
+/// The loader for an office. Drafts are numbered 0..n, oldest first.
+pub fn loader(office: &Office) -> String {
+    let Office {
+        drafts: n,
+        authors,
+        in_review,
+        prefix,
+        begins_ago,
+        spans,
+    } = office;
     format!(
         r#"
 \set ON_ERROR_STOP on
@@ -24,23 +70,23 @@ CREATE TEMP TABLE scale_channels AS
 SELECT row_number() OVER (ORDER BY channel) - 1 AS k, channel, max(version) AS version
 FROM workflows GROUP BY channel;
 CREATE TEMP TABLE scale_authors AS
-SELECT g - 1 AS ak, gen_random_uuid() AS id FROM generate_series(1, 100) g;
+SELECT g - 1 AS ak, gen_random_uuid() AS id FROM generate_series(1, {authors}) g;
 INSERT INTO users (id, username, display_name, password_hash, created_at)
-SELECT id, 'scale.author' || ak, '作者' || ak, 'unusable', now() - interval '13 months' FROM scale_authors;
+SELECT id, '{prefix}.author' || ak, '作者' || ak, 'unusable', now() - interval '13 months' FROM scale_authors;
 
 -- 25 events per draft over a year: draft d's events are seq base+25d+1 ….
 CREATE TEMP TABLE scale_clock AS
 SELECT (SELECT seq FROM audit_head) AS base,
-       now() - interval '1 year' AS start,
-       interval '1 year' / ({n} * 25) AS step;
+       now() - interval '{begins_ago}' AS start,
+       interval '{spans}' / ({n} * 25) AS step;
 CREATE TEMP TABLE scale_drafts AS
 SELECT d, gen_random_uuid() AS id,
-       CASE WHEN d >= {n} * 99 / 100 THEN 'in_review'
+       CASE WHEN d >= {n} * (100 - {in_review}) / 100 THEN 'in_review'
             WHEN d % 50 = 1 THEN 'returned'
             WHEN d % 50 = 2 THEN 'draft'
             WHEN d % 50 = 3 THEN 'withdrawn'
             ELSE 'published' END AS status,
-       CASE WHEN d % 2 = 0 AND d < {n} * 99 / 100 AND d % 50 > 3 THEN 2 ELSE 1 END AS revs,
+       CASE WHEN d % 2 = 0 AND d < {n} * (100 - {in_review}) / 100 AND d % 50 > 3 THEN 2 ELSE 1 END AS revs,
        (d % 6) + 1 AS stage_pos,
        c.start + c.step * (d * 25) AS created_at
 FROM generate_series(0, {n} - 1) d, scale_clock c;
@@ -63,27 +109,27 @@ SELECT s.id, ch.channel, a.id,
        CASE WHEN s.status = 'published' THEN 'https://example.org/a/' || s.d END,
        s.created_at, s.created_at + c.step * 20
 FROM scale_drafts s, scale_clock c, scale_channels ch, scale_authors a
-WHERE ch.k = s.d % (SELECT count(*) FROM scale_channels) AND a.ak = s.d % 100;
+WHERE ch.k = s.d % (SELECT count(*) FROM scale_channels) AND a.ak = s.d % {authors};
 
 INSERT INTO revisions (draft_id, number, title, summary, body, format, content_hash, author_id, created_at)
 SELECT s.id, r, '年度稿件 ' || s.d, '', '正文 ' || s.d || ' 修订 ' || r, 'text',
-       encode(sha256(convert_to('scale ' || s.d || ' ' || r, 'UTF8')), 'hex'),
+       encode(sha256(convert_to('{prefix} ' || s.d || ' ' || r, 'UTF8')), 'hex'),
        a.id, s.created_at + c.step * (r - 1) * 5
 FROM scale_drafts s CROSS JOIN generate_series(1, 2) r, scale_clock c, scale_authors a
-WHERE r <= s.revs AND a.ak = s.d % 100;
+WHERE r <= s.revs AND a.ak = s.d % {authors};
 
 -- Published: six approvals of the last revision; in review: those before
 -- its stage; returned once: three sign-offs of revision 1, the last a return.
 INSERT INTO signoffs (id, draft_id, revision, round, content_hash, stage, signer_id, decision, checks, signed_at)
 SELECT gen_random_uuid(), s.id, s.revs, s.revs,
-       encode(sha256(convert_to('scale ' || s.d || ' ' || s.revs, 'UTF8')), 'hex'),
+       encode(sha256(convert_to('{prefix} ' || s.d || ' ' || s.revs, 'UTF8')), 'hex'),
        (ARRAY['review_1','proofread_1','review_2','proofread_2','review_3','proofread_3'])[p.pos],
        p.id, 'approve', '{{}}'::text[], s.created_at + c.step * (10 + p.pos)
 FROM scale_drafts s JOIN scale_signers p
   ON (s.status = 'published' OR (s.status = 'in_review' AND p.pos < s.stage_pos)), scale_clock c
 UNION ALL
 SELECT gen_random_uuid(), s.id, 1, 1,
-       encode(sha256(convert_to('scale ' || s.d || ' 1', 'UTF8')), 'hex'),
+       encode(sha256(convert_to('{prefix} ' || s.d || ' 1', 'UTF8')), 'hex'),
        (ARRAY['review_1','proofread_1','review_2'])[p.pos],
        p.id, CASE WHEN p.pos = 3 THEN 'return' ELSE 'approve' END, '{{}}'::text[], s.created_at + c.step * (2 + p.pos)
 FROM scale_drafts s JOIN scale_signers p ON s.revs = 2 AND p.pos <= 3, scale_clock c;
@@ -98,21 +144,21 @@ INSERT INTO audit_events (seq, occurred_at, actor_id, actor, action, draft_id, r
                           stage, from_status, to_status, detail, ip, request_id, prev_hash, hash)
 SELECT c.base + s.d * 25 + k + 1, c.start + c.step * (s.d * 25 + k),
        CASE WHEN k IN (0, 1, 8) OR k >= 10 THEN a.id ELSE p.id END,
-       CASE WHEN k IN (0, 1, 8) OR k >= 10 THEN 'scale.author' || (s.d % 100) ELSE 'signer' END,
+       CASE WHEN k IN (0, 1, 8) OR k >= 10 THEN '{prefix}.author' || (s.d % {authors}) ELSE 'signer' END,
        (ARRAY['draft_created','draft_submitted','stage_approved','stage_approved','stage_approved',
               'stage_approved','stage_approved','stage_approved','draft_published','comment_added'])[k + 1],
-       s.id, 1, encode(sha256(convert_to('scale ' || s.d || ' 1', 'UTF8')), 'hex'),
+       s.id, 1, encode(sha256(convert_to('{prefix} ' || s.d || ' 1', 'UTF8')), 'hex'),
        CASE WHEN k BETWEEN 2 AND 7
             THEN (ARRAY['review_1','proofread_1','review_2','proofread_2','review_3','proofread_3'])[k - 1] END,
        NULL, NULL, '{{}}'::jsonb, '10.0.0.1', NULL, 'scale', 'scale'
 FROM scale_drafts s CROSS JOIN generate_series(0, 9) k, scale_clock c, scale_authors a, scale_signers p
-WHERE a.ak = s.d % 100 AND p.pos = greatest(1, least(6, k - 1))
+WHERE a.ak = s.d % {authors} AND p.pos = greatest(1, least(6, k - 1))
 UNION ALL
 SELECT c.base + s.d * 25 + k + 1, c.start + c.step * (s.d * 25 + k),
-       a.id, 'scale.author' || ((s.d + k) % 100), 'login', NULL, NULL, NULL, NULL, NULL, NULL,
+       a.id, '{prefix}.author' || ((s.d + k) % {authors}), 'login', NULL, NULL, NULL, NULL, NULL, NULL,
        jsonb_build_object('session_id', gen_random_uuid()), '10.0.0.1', NULL, 'scale', 'scale'
 FROM scale_drafts s CROSS JOIN generate_series(10, 24) k, scale_clock c, scale_authors a
-WHERE a.ak = (s.d + k) % 100;
+WHERE a.ak = (s.d + k) % {authors};
 
 UPDATE audit_head SET seq = (SELECT base + {n} * 25 FROM scale_clock), hash = 'scale';
 COMMIT;
