@@ -97,6 +97,8 @@ pub struct Hasher {
     threads: usize,
     /// The last hash with its rest, in microseconds, for Retry-After.
     cycle_micros: Arc<AtomicU64>,
+    /// How long a login may wait for its hash to start ([`Hasher::max_queued`]).
+    max_queued: Duration,
 }
 
 /// The queue is full: try again after `retry_after` seconds.
@@ -229,6 +231,7 @@ impl Hasher {
             .map_err(|_| anyhow::anyhow!("the argon2 threads are gone"))?;
         let dummy = rx.recv()??;
         let capacity = capacity.max(1);
+        let per_thread = capacity.div_ceil(threads.max(1)) as u32;
         Ok(Hasher {
             jobs,
             dummy: dummy.into(),
@@ -236,7 +239,15 @@ impl Hasher {
             capacity,
             threads,
             cycle_micros,
+            max_queued: MAX_QUEUED.max(FIRST_CYCLE * per_thread * 2),
         })
+    }
+
+    /// The same hasher, its logins told to retry if their hash has not
+    /// started within `bound`.
+    pub fn with_max_queued(mut self, bound: Duration) -> Hasher {
+        self.max_queued = bound;
+        self
     }
 
     pub fn capacity(&self) -> usize {
@@ -247,8 +258,7 @@ impl Hasher {
     /// [`MAX_QUEUED`], or twice the time a full queue takes on an idle
     /// machine if that is longer.
     pub fn max_queued(&self) -> Duration {
-        let per_thread = self.capacity.div_ceil(self.threads.max(1)) as u32;
-        MAX_QUEUED.max(FIRST_CYCLE * per_thread * 2)
+        self.max_queued
     }
 
     /// A place in the login queue, or how long to wait for one: the time

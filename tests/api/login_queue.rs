@@ -2,6 +2,9 @@
 //! number of logins at once; beyond it a login is answered 503 with
 //! Retry-After at once, and nothing about it is recorded.
 
+use std::time::Duration;
+
+use sanshen::credentials::hashing::Hasher;
 use serde_json::Value;
 
 use crate::common::{ADMIN_PASSWORD, TestApp, assert_problem};
@@ -46,5 +49,49 @@ async fn a_full_login_queue_answers_503_with_retry_after_and_changes_nothing() {
     assert_eq!(res.status(), 200);
     let pair: Value = res.json().await.unwrap();
     assert_eq!(pair["token_type"], "Bearer");
+    assert_eq!(app.actions_after(events).await, vec!["login"]);
+}
+
+#[tokio::test]
+async fn a_login_the_queue_does_not_reach_in_time_gets_503_and_changes_nothing() {
+    let hasher = Hasher::new(1000)
+        .unwrap()
+        .with_max_queued(Duration::from_millis(200));
+    let app = TestApp::spawn_hashing_with(hasher).await;
+    let events = app.event_count().await;
+    // Hashes queued ahead of the login keep every hashing thread busy for
+    // a second or more (each hash rests three times its length after it).
+    let busy: Vec<_> = (0..100)
+        .map(|_| {
+            let hasher = app.state.hasher.clone();
+            tokio::spawn(async move { hasher.hash("busy".into()).await })
+        })
+        .collect();
+    tokio::task::yield_now().await;
+
+    let res = app.login("admin", ADMIN_PASSWORD).await;
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&retry), "Retry-After {retry}");
+    assert_problem(res, 503, "unavailable").await;
+    // Neither a failure nor a success: the throttle's reservation is given
+    // back, and the trail has nothing of it.
+    assert_eq!(app.event_count().await, events);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM login_attempts").await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM login_failures").await,
+        0
+    );
+
+    // The busy hashes' requests gone, argon2 skips them: the next login is served.
+    busy.iter().for_each(|b| b.abort());
+    let res = app.login("admin", ADMIN_PASSWORD).await;
+    assert_eq!(res.status(), 200);
     assert_eq!(app.actions_after(events).await, vec!["login"]);
 }

@@ -6,6 +6,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use reqwest::{Method, Response, StatusCode};
+use sanshen::credentials::hashing::Hasher;
 use sanshen::db;
 use sanshen::startup;
 use sanshen::state::AppState;
@@ -58,8 +59,21 @@ impl TestApp {
         TestApp::spawn_with(&self.database_url, self.secret.clone()).await
     }
 
+    /// As `spawn`, with `hasher` in place of the one the settings give.
+    pub async fn spawn_hashing_with(hasher: Hasher) -> TestApp {
+        let database_url = fresh_database().await;
+        let secret = hex::encode(rand::random::<[u8; 32]>());
+        let mut state = state_for(&database_url, &secret).await;
+        state.hasher = hasher;
+        TestApp::serve(&database_url, secret, state)
+    }
+
     async fn spawn_with(database_url: &str, secret: String) -> TestApp {
         let state = state_for(database_url, &secret).await;
+        TestApp::serve(database_url, secret, state)
+    }
+
+    fn serve(database_url: &str, secret: String, state: AppState) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a port");
         let port = listener.local_addr().expect("local addr").port();
         let server = startup::build_server(state.clone(), listener, 2).expect("server");
