@@ -1,6 +1,9 @@
 //! Tests of the argon2 hasher and its login queue.
 
 use super::*;
+use crate::credentials::phc::{argon, params};
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
 
 #[tokio::test]
 async fn hashes_are_argon2id_phc_strings_that_verify() {

@@ -2,5 +2,6 @@
 //! hashing on dedicated threads, and access (JWT) and refresh tokens.
 
 pub mod hashing;
+mod phc;
 mod scheduling;
 pub mod token;

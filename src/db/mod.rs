@@ -25,6 +25,7 @@ pub mod schema;
 pub mod sessions;
 pub mod sheets;
 pub mod sweep;
+pub mod task_lists;
 pub mod throttle;
 pub mod users;
 pub mod webhooks;

@@ -73,7 +73,8 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::db::draft_lists::{DraftFilter, candidates_query, page_query, tasks_query};
+    use crate::db::draft_lists::{DraftFilter, page_query};
+    use crate::db::task_lists::{candidates_query, tasks_query};
 
     /// diesel prepares a statement once per connection only if it is safe
     /// to cache; `sql()` made `/tasks` and the stage filter plan every call.

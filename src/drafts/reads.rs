@@ -8,6 +8,7 @@ use crate::audit::query::{self, EventFilter, Window};
 use crate::auth::{AuthUser, TokenHolder};
 use crate::db::draft_lists::{self, DraftFilter};
 use crate::db::drafts::{self, CommentRow, RevisionRow};
+use crate::db::task_lists;
 use crate::db::{chainer, connect, sessions};
 use crate::domain::audit_chain::AuditEvent;
 use crate::domain::vocabulary::{RiskLevel, Role, Stage, Status};
@@ -194,17 +195,17 @@ pub async fn page(
 pub async fn tasks(
     state: &AppState,
     holder: &TokenHolder,
-    after: Option<draft_lists::TaskCursor>,
+    after: Option<task_lists::TaskCursor>,
     limit: i64,
 ) -> Result<Vec<DraftSummary>, ApiError> {
     let mut conn = connect(&state.pool).await?;
     let shared: &AsyncPgConnection = &conn;
     let (first, live) = futures_util::try_join!(
-        draft_lists::candidates(shared, holder.user_id, after, limit),
+        task_lists::candidates(shared, holder.user_id, after, limit),
         sessions::check(shared, holder.session_id, holder.user_id),
     )?;
     holder.admit(live)?;
-    let rows = draft_lists::tasks_from(&mut conn, holder.user_id, first, limit).await?;
+    let rows = task_lists::tasks_from(&mut conn, holder.user_id, first, limit).await?;
     summaries(rows)
 }
 
@@ -215,7 +216,7 @@ pub async fn tasks_of(
     limit: i64,
 ) -> Result<Vec<DraftSummary>, ApiError> {
     let mut conn = connect(&state.pool).await?;
-    summaries(draft_lists::tasks(&mut conn, user.user_id, None, limit).await?)
+    summaries(task_lists::tasks(&mut conn, user.user_id, None, limit).await?)
 }
 
 /// Every revision of a visible draft, oldest first.

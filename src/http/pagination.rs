@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::db::draft_lists::TaskCursor;
+use crate::db::task_lists::TaskCursor;
 use crate::http::error::ApiError;
 
 pub const DEFAULT_LIMIT: i64 = 50;

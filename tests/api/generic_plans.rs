@@ -10,7 +10,7 @@
 use chrono::Utc;
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncConnection, RunQueryDsl, SimpleAsyncConnection};
-use sanshen::db::{deadlines, draft_lists};
+use sanshen::db::{deadlines, task_lists};
 use uuid::Uuid;
 
 use crate::plans::loaded_office;
@@ -38,7 +38,7 @@ async fn generic_plans_of_tasks_and_deadlines_read_drafts_by_index() {
             c.batch_execute("SET LOCAL plan_cache_mode = force_generic_plan")
                 .await?;
             let before = seq_scans(c).await?;
-            let listed = draft_lists::tasks(c, signer, None, 11).await?.len();
+            let listed = task_lists::tasks(c, signer, None, 11).await?.len();
             deadlines::next_due(c).await?;
             deadlines::claim_due(c, Utc::now(), 10).await?;
             Ok((listed, seq_scans(c).await? - before))

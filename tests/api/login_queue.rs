@@ -9,6 +9,30 @@ use serde_json::Value;
 
 use crate::common::{ADMIN_PASSWORD, TestApp, assert_problem};
 
+/// An admin login answered 503 `unavailable` with a Retry-After of 1–30 s,
+/// leaving no throttle row and no event after the first `events`; the
+/// problem's body.
+async fn turned_away(app: &TestApp, events: i64) -> Value {
+    let res = app.login("admin", ADMIN_PASSWORD).await;
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&retry), "Retry-After {retry}");
+    let body = assert_problem(res, 503, "unavailable").await;
+    assert_eq!(app.event_count().await, events);
+    for table in ["login_attempts", "login_failures"] {
+        assert_eq!(
+            app.count(&format!("SELECT count(*) AS n FROM {table}"))
+                .await,
+            0,
+            "{table}"
+        );
+    }
+    body
+}
+
 #[tokio::test]
 async fn a_full_login_queue_answers_503_with_retry_after_and_changes_nothing() {
     let app = TestApp::spawn().await;
@@ -20,27 +44,11 @@ async fn a_full_login_queue_answers_503_with_retry_after_and_changes_nothing() {
     }
     assert_eq!(held.len(), app.state.hasher.capacity());
 
-    let res = app.login("admin", ADMIN_PASSWORD).await;
-    let retry: u64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=30).contains(&retry), "Retry-After {retry}");
-    let body = assert_problem(res, 503, "unavailable").await;
+    // Turned away before the throttle or the trail saw it.
+    let body = turned_away(&app, events).await;
     assert!(
         body["detail"].as_str().unwrap().contains("logins"),
         "{body}"
-    );
-    // Turned away before the throttle or the trail saw it.
-    assert_eq!(app.event_count().await, events);
-    assert_eq!(
-        app.count("SELECT count(*) AS n FROM login_attempts").await,
-        0
-    );
-    assert_eq!(
-        app.count("SELECT count(*) AS n FROM login_failures").await,
-        0
     );
 
     // A place freed is a login served.
@@ -69,25 +77,9 @@ async fn a_login_the_queue_does_not_reach_in_time_gets_503_and_changes_nothing()
         .collect();
     tokio::task::yield_now().await;
 
-    let res = app.login("admin", ADMIN_PASSWORD).await;
-    let retry: u64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=30).contains(&retry), "Retry-After {retry}");
-    assert_problem(res, 503, "unavailable").await;
     // Neither a failure nor a success: the throttle's reservation is given
     // back, and the trail has nothing of it.
-    assert_eq!(app.event_count().await, events);
-    assert_eq!(
-        app.count("SELECT count(*) AS n FROM login_attempts").await,
-        0
-    );
-    assert_eq!(
-        app.count("SELECT count(*) AS n FROM login_failures").await,
-        0
-    );
+    turned_away(&app, events).await;
 
     // The busy hashes' requests gone, argon2 skips them: the next login is served.
     busy.iter().for_each(|b| b.abort());

@@ -13,11 +13,10 @@ use diesel::sql_types::Text;
 use diesel::{QueryResult, debug_query};
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use sanshen::db;
-use sanshen::db::draft_lists::{
-    DraftFilter, TaskCursor, candidates_query, page_query, tasks_query,
-};
+use sanshen::db::draft_lists::{DraftFilter, page_query};
 use sanshen::db::event_lists::{self, Selection};
 use sanshen::db::schema::drafts;
+use sanshen::db::task_lists::{TaskCursor, candidates_query, tasks_query};
 use sanshen::domain::audit_chain::AuditEvent;
 use serde_json::Value;
 use uuid::Uuid;

@@ -12,6 +12,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use sanshen::db::draft_lists::{self, DraftFilter};
+use sanshen::db::task_lists;
 use sanshen::domain::route::{Route, Routes, Standing, Step};
 use sanshen::domain::vocabulary::Stage;
 use sanshen::domain::workflow::{Action, can_sign_now, decide, eligible_signer};
@@ -311,7 +312,7 @@ async fn check(w: World) -> Result<(), TestCaseError> {
     let mut conn = AsyncPgConnection::establish(&url).await.expect("connect");
     let (users, drafts) = insert(&mut conn, &w).await;
     for (u, user) in users.iter().enumerate() {
-        let listed: BTreeSet<Uuid> = draft_lists::tasks(&mut conn, *user, None, 200)
+        let listed: BTreeSet<Uuid> = task_lists::tasks(&mut conn, *user, None, 200)
             .await
             .expect("tasks")
             .into_iter()
