@@ -20,12 +20,11 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::db::fixed_text::FixedText;
-use crate::db::schema::{audit_events, audit_head, audit_pending};
+use crate::db::schema::{audit_head, audit_pending};
 use crate::db::{DbError, DbPool, connect};
 use crate::domain::audit_chain::{AuditEvent, event_hash, format_occurred_at};
 
 /// Events linked in one transaction: one commit, one WAL flush for all.
-/// 16 columns a row stay well under PostgreSQL's 65 535 bind parameters.
 pub const BATCH: i64 = 1000;
 
 /// How long a woken chainer lets a batch gather. Nobody waits on it (audit
@@ -55,48 +54,47 @@ struct Pending {
     request_id: Option<String>,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = audit_events)]
-struct Linked<'a> {
-    seq: i64,
-    occurred_at: DateTime<Utc>,
-    actor_id: Option<Uuid>,
-    actor: Option<&'a str>,
-    action: &'a str,
-    draft_id: Option<Uuid>,
-    revision: Option<i32>,
-    content_hash: Option<&'a str>,
-    stage: Option<&'a str>,
-    from_status: Option<&'a str>,
-    to_status: Option<&'a str>,
-    detail: &'a serde_json::Value,
-    ip: Option<&'a str>,
-    request_id: Option<&'a str>,
-    prev_hash: &'a str,
-    hash: &'a str,
-}
+/// One batch as arrays, a column each: `unnest` makes them rows, so the
+/// statement's text is the same for every batch size and stays prepared on
+/// the connection (a `VALUES` list of n rows was a new statement, parsed
+/// and planned, for every n).
+const LINK: &str = "INSERT INTO audit_events (seq, occurred_at, actor_id, actor, action, \
+     draft_id, revision, content_hash, stage, from_status, to_status, detail, ip, request_id, \
+     prev_hash, hash) \
+     SELECT * FROM unnest($1::int8[], $2::timestamptz[], $3::uuid[], $4::text[], $5::text[], \
+     $6::uuid[], $7::int4[], $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[], \
+     $13::text[], $14::text[], $15::text[], $16::text[])";
 
-impl<'a> Linked<'a> {
-    fn of(event: &'a AuditEvent, occurred_at: DateTime<Utc>) -> Linked<'a> {
-        Linked {
-            seq: event.seq,
-            occurred_at,
-            actor_id: event.actor_id,
-            actor: event.actor.as_deref(),
-            action: &event.action,
-            draft_id: event.draft_id,
-            revision: event.revision,
-            content_hash: event.content_hash.as_deref(),
-            stage: event.stage.as_deref(),
-            from_status: event.from_status.as_deref(),
-            to_status: event.to_status.as_deref(),
-            detail: &event.detail,
-            ip: event.ip.as_deref(),
-            request_id: event.request_id.as_deref(),
-            prev_hash: &event.prev_hash,
-            hash: &event.hash,
-        }
-    }
+/// Inserts `linked` (in chain order) in one statement.
+async fn insert_linked(
+    conn: &mut AsyncPgConnection,
+    linked: &[(i64, DateTime<Utc>, AuditEvent)],
+) -> QueryResult<usize> {
+    use diesel::sql_types::{Array, BigInt, Int4, Jsonb, Nullable, Text, Timestamptz};
+    type Uid = diesel::sql_types::Uuid;
+    let events = || linked.iter().map(|(_, _, e)| e);
+    let texts = |f: fn(&AuditEvent) -> Option<&str>| events().map(f).collect::<Vec<_>>();
+    FixedText(
+        diesel::sql_query(LINK)
+            .bind::<Array<BigInt>, _>(events().map(|e| e.seq).collect::<Vec<_>>())
+            .bind::<Array<Timestamptz>, _>(linked.iter().map(|(_, at, _)| *at).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Uid>>, _>(events().map(|e| e.actor_id).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Text>>, _>(texts(|e| e.actor.as_deref()))
+            .bind::<Array<Text>, _>(events().map(|e| e.action.as_str()).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Uid>>, _>(events().map(|e| e.draft_id).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Int4>>, _>(events().map(|e| e.revision).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Text>>, _>(texts(|e| e.content_hash.as_deref()))
+            .bind::<Array<Nullable<Text>>, _>(texts(|e| e.stage.as_deref()))
+            .bind::<Array<Nullable<Text>>, _>(texts(|e| e.from_status.as_deref()))
+            .bind::<Array<Nullable<Text>>, _>(texts(|e| e.to_status.as_deref()))
+            .bind::<Array<Jsonb>, _>(events().map(|e| &e.detail).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Text>>, _>(texts(|e| e.ip.as_deref()))
+            .bind::<Array<Nullable<Text>>, _>(texts(|e| e.request_id.as_deref()))
+            .bind::<Array<Text>, _>(events().map(|e| e.prev_hash.as_str()).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(events().map(|e| e.hash.as_str()).collect::<Vec<_>>()),
+    )
+    .execute(conn)
+    .await
 }
 
 /// Inside a transaction: takes the head's lock, then links up to `BATCH`
@@ -155,11 +153,7 @@ pub async fn chain_batch(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(i64, 
         prev = event.hash.clone();
         linked.push((p.id, p.occurred_at, event));
     }
-    let rows: Vec<Linked> = linked.iter().map(|(_, at, e)| Linked::of(e, *at)).collect();
-    diesel::insert_into(audit_events::table)
-        .values(&rows)
-        .execute(conn)
-        .await?;
+    insert_linked(conn, &linked).await?;
     FixedText(
         diesel::update(audit_head::table)
             .set((audit_head::seq.eq(seq), audit_head::hash.eq(&prev))),

@@ -273,3 +273,64 @@ async fn a_change_whose_event_was_removed_is_reported_missing() {
     );
     assert!(stdout.contains(&format!("grant {grant_id}")), "{stdout}");
 }
+
+/// A batch of any size is linked by one statement kept prepared on its
+/// connection (a `VALUES` list of n rows was a new statement for each n),
+/// with its optional fields written as they were queued.
+#[tokio::test]
+async fn batches_of_any_size_are_linked_by_one_prepared_statement() {
+    use sanshen::db::chainer::chain_batch;
+
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let auditor = app.user(&admin, "chain.size", &["auditor"]).await;
+    app.chain().await;
+    let mut conn = AsyncPgConnection::establish(&app.database_url)
+        .await
+        .unwrap();
+    let origin = Origin {
+        request_id: Some("req-size".into()),
+        ip: None,
+    };
+    for size in 1..=3 {
+        // Queued and linked in one transaction: no other chainer sees them.
+        let linked = conn
+            .transaction::<_, diesel::result::Error, _>(async |c| {
+                for i in 0..size {
+                    let event = NewEvent::new("department_created", &origin)
+                        .with("size", size)
+                        .with("i", i);
+                    append(c, event).await?;
+                }
+                chain_batch(c).await
+            })
+            .await
+            .unwrap();
+        assert_eq!(linked.len(), size, "a batch of {size}");
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let kept: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_prepared_statements \
+         WHERE statement LIKE 'INSERT INTO audit_events%'",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(kept.n, 1, "one statement for batches of 1, 2 and 3");
+    let events = events_with_action(&app, &auditor, "department_created").await;
+    let sized: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["detail"]["size"].is_number())
+        .collect();
+    assert_eq!(sized.len(), 6);
+    for e in sized {
+        assert_eq!(e["request_id"], "req-size");
+        assert_eq!(e["ip"], Value::Null);
+        assert_eq!(e["actor_id"], Value::Null);
+    }
+    assert_eq!(verify(&app, &auditor).await["valid"], true);
+}
