@@ -121,6 +121,24 @@ struct Written {
     written: i32,
 }
 
+tokio::task_local! {
+    /// Whether the request being served wrote outbox rows (see [`noting_writes`]).
+    static WROTE: std::cell::Cell<bool>;
+}
+
+/// Runs `work` (a request), and says whether it wrote outbox rows: the
+/// sender is rung after those only. Ringing it after every change made it
+/// claim from an empty outbox once a sign-off, a statement parsed and
+/// planned each time (a tenth of the machine under four signing clients).
+pub async fn noting_writes<F: std::future::Future>(work: F) -> (F::Output, bool) {
+    WROTE
+        .scope(std::cell::Cell::new(false), async {
+            let out = work.await;
+            (out, WROTE.with(std::cell::Cell::get))
+        })
+        .await
+}
+
 /// Writes the outbox rows of `announcements` (what `announced` makes of
 /// `event`), inside the caller's transaction (called by
 /// `audit_log::append`). Most actions announce nothing and cost no query.
@@ -148,6 +166,11 @@ pub async fn enqueue(
         .get_result(&mut conn)
         .await?;
         written += usize::try_from(rows.written).unwrap_or_default();
+    }
+    if written > 0 {
+        // Outside a request (a background job) nobody is listening: the
+        // sender's idle look finds the rows.
+        let _ = WROTE.try_with(|w| w.set(true));
     }
     Ok(written)
 }
@@ -181,8 +204,10 @@ pub async fn claim(
     limit: i64,
     lease: Duration,
 ) -> QueryResult<Vec<Claimed>> {
-    diesel::sql_query(
-        "UPDATE webhook_deliveries d
+    // Prepared once per connection: an idle sender claims once a second.
+    FixedText(
+        diesel::sql_query(
+            "UPDATE webhook_deliveries d
             SET attempts = d.attempts + 1, last_attempt_at = now(),
                 next_attempt_at = now() + make_interval(secs => $2)
            FROM webhooks w
@@ -192,9 +217,10 @@ pub async fn claim(
                  ORDER BY next_attempt_at LIMIT $1
                    FOR UPDATE SKIP LOCKED)
       RETURNING d.seq, d.id, d.payload, d.attempts, w.url, w.format, w.secret",
+        )
+        .bind::<BigInt, _>(limit)
+        .bind::<Double, _>(lease.as_secs_f64()),
     )
-    .bind::<BigInt, _>(limit)
-    .bind::<Double, _>(lease.as_secs_f64())
     .load(conn)
     .await
 }

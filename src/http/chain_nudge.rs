@@ -1,6 +1,7 @@
 //! Rings the audit chainer after each request that may have committed a
 //! change, so its event is linked within milliseconds rather than at the
-//! chainer's next idle look. Reads commit nothing to link (the `/audit/*`
+//! chainer's next idle look, and the webhook sender after each that wrote
+//! outbox rows. Reads commit nothing to link (the `/audit/*`
 //! reads link their own record before they answer).
 
 use actix_web::body::MessageBody;
@@ -22,12 +23,14 @@ pub async fn middleware(
                 .map(|s| (s.chainer.clone(), s.webhooks.clone()))
         })
         .flatten();
-    let response = next.call(req).await;
+    let (response, wrote_outbox) = crate::db::webhooks::noting_writes(next.call(req)).await;
     // After the handler: its transaction has committed or rolled back.
     if let Some((chainer, webhooks)) = chainer {
         chainer.ring();
-        // Its outbox rows committed with it: deliver them now.
-        webhooks.ring();
+        if wrote_outbox {
+            // Its outbox rows committed with it: deliver them now.
+            webhooks.ring();
+        }
     }
     response
 }

@@ -547,3 +547,68 @@ async fn a_redirect_is_not_followed_and_counts_as_a_failed_try() {
         "never /elsewhere"
     );
 }
+
+/// The sender is rung after a request whose transaction wrote outbox rows,
+/// and only then (`src/http/chain_nudge.rs`): what marks such a request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_change_that_writes_outbox_rows_is_noted_for_the_sender() {
+    use diesel_async::AsyncConnection;
+    use sanshen::db::audit_log::{NewEvent, Origin, append};
+    use sanshen::db::webhooks::noting_writes;
+
+    let room = Newsroom::new().await;
+    let receiver = Receiver::start(Behaviour::AlwaysOk);
+    create_webhook(
+        &room.app,
+        &room.admin,
+        json!({
+            "url": format!("{}/hooks/sanshen", receiver.base),
+            "events": ["draft.submitted"],
+        }),
+    )
+    .await;
+    let (draft, hash) = room.draft().await;
+    let mut conn = crate::common::superuser(&room.app).await;
+    let origin = Origin {
+        request_id: None,
+        ip: None,
+    };
+    let event = |action| {
+        NewEvent::new(action, &origin)
+            .on_draft(draft, 1, &hash)
+            .transition("draft", "in_review")
+    };
+    let outbox = async |conn: &mut diesel_async::AsyncPgConnection| {
+        let n: i64 = diesel_async::RunQueryDsl::get_result(
+            diesel::dsl::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM webhook_deliveries)",
+            )),
+            conn,
+        )
+        .await
+        .unwrap();
+        n
+    };
+    // Withdrawal is not subscribed: nothing written, nothing noted; a
+    // submission is, and is noted.
+    for (action, noted) in [("draft_withdrawn", false), ("draft_submitted", true)] {
+        let before = outbox(&mut conn).await;
+        let (written, wrote) =
+            noting_writes(conn.transaction::<_, diesel::result::Error, _>(async |c| {
+                append(c, event(action)).await
+            }))
+            .await;
+        written.unwrap();
+        assert_eq!(wrote, noted, "{action}");
+        assert_eq!(outbox(&mut conn).await > before, noted, "{action}");
+    }
+    // Outside a request's scope (a background job) the rows are written all
+    // the same.
+    let before = outbox(&mut conn).await;
+    conn.transaction::<_, diesel::result::Error, _>(async |c| {
+        append(c, event("draft_submitted")).await
+    })
+    .await
+    .unwrap();
+    assert!(outbox(&mut conn).await > before);
+}
