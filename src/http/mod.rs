@@ -20,6 +20,7 @@ pub mod json;
 pub mod lexicons;
 pub mod openapi;
 pub mod pagination;
+pub mod prefer;
 pub mod problems;
 pub mod quota;
 pub mod reports;

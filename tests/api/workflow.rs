@@ -949,3 +949,74 @@ async fn a_dead_session_signs_nothing_and_learns_nothing() {
         "only the logout, the login and the disabling were recorded"
     );
 }
+
+/// `Prefer: return=minimal` (RFC 7240) on an action: 204 with the ETag and
+/// `Preference-Applied`, no body, and the action took as without it; any
+/// other preference gets the draft; a refused action is refused alike.
+#[tokio::test]
+async fn an_action_with_prefer_return_minimal_answers_204_and_takes_effect() {
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    let send = |who: &crate::common::User, action: &str, prefer: &str, body: Value| {
+        n.app
+            .client
+            .post(n.app.url(&format!("/drafts/{id}/{action}")))
+            .bearer_auth(who.token.clone())
+            .header("Prefer", prefer.to_string())
+            .json(&body)
+    };
+    let res = send(
+        &n.author,
+        "submit",
+        "return=minimal",
+        json!({"content_hash": hash}),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(res.headers()["etag"], format!("\"{hash}\"").as_str());
+    assert_eq!(res.headers()["preference-applied"], "return=minimal");
+    assert!(res.bytes().await.unwrap().is_empty());
+    assert_eq!(n.snapshot(id).await["current_stage"], "review_1");
+
+    let approve = |stage: &str| json!({"stage": stage, "content_hash": hash, "checks": CHECKS});
+    // Refused (the author may not sign): the problem, as without it.
+    let events = n.events().await;
+    let res = send(&n.author, "approve", "return=minimal", approve("review_1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    assert!(res.headers().get("preference-applied").is_none());
+    assert_eq!(n.events().await, events);
+
+    let res = send(
+        n.signer("review_1"),
+        "approve",
+        "handling=lenient, RETURN=minimal",
+        approve("review_1"),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 204);
+    let seen = n.snapshot(id).await;
+    assert_eq!(seen["current_stage"], "proofread_1");
+    assert_eq!(n.signoff_rows(id).await, 1);
+
+    let res = send(
+        n.signer("proofread_1"),
+        "approve",
+        "return=representation",
+        approve("proofread_1"),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("preference-applied").is_none());
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["current_stage"], "review_2");
+}

@@ -1,6 +1,7 @@
 //! The six-stage actions (SPEC §2): submit, approve, return, withdraw,
 //! publish and retract; each is one `drafts::actions::perform`.
 
+use actix_web::http::header::ETAG;
 use actix_web::post;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -15,6 +16,7 @@ use crate::drafts::reads;
 use crate::drafts::views::DraftView;
 use crate::http::error::ApiError;
 use crate::http::json::{ApiJson, ApiJsonOrEmpty};
+use crate::http::prefer::{self, ReturnMinimal};
 use crate::http::problems::ActionErrors;
 use crate::state::AppState;
 
@@ -146,43 +148,54 @@ pub(crate) fn url_field(url: Option<String>) -> Result<Option<String>, ApiError>
 async fn perform(
     state: &AppState,
     user: &TokenHolder,
+    prefer: ReturnMinimal,
     id: Uuid,
     command: Command,
 ) -> Result<HttpResponse, ApiError> {
     let after = actions::perform(state, user, id, command).await?;
+    if prefer.0 {
+        return Ok(HttpResponse::NoContent()
+            .insert_header((ETAG, format!("\"{}\"", after.revision.content_hash)))
+            .insert_header((prefer::APPLIED, "return=minimal"))
+            .finish());
+    }
     Ok(with_etag(
         actix_web::http::StatusCode::OK,
         &reads::view(after)?,
     ))
 }
 
-#[utoipa::path(operation_id = "submit_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "submit_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path), ("Prefer" = Option<String>, Header, description = "`return=minimal`: answer 204 without the draft (RFC 7240)")),
     request_body = SubmitRequest, description = "The author, from `draft` or `returned`: to `in_review` at the workflow's first stage (a new round).",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("ApproveStage" = (operation_id = "approve_stage", parameters(("id" = "$response.body#/id")), request_body = json!({"stage": "$response.body#/current_stage", "content_hash": "$response.body#/content_hash", "checks": ["political", "legal", "policy", "secrecy", "language", "public_opinion"]}))), ("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
+        (status = 204, description = "Done, as `Prefer: return=minimal` asked: no body.", headers(("ETag" = String, description = "\"<content_hash>\""), ("Preference-Applied" = String, description = "return=minimal"))),
         ActionErrors,
     ))]
 #[post("/drafts/{id}/submit")]
 pub async fn submit(
     state: web::Data<AppState>,
     user: TokenHolder,
+    prefer: ReturnMinimal,
     id: web::Path<Uuid>,
     body: ApiJson<SubmitRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let content_hash = hash_field("content_hash", &body.0.content_hash)?;
-    perform(&state, &user, *id, Command::Submit { content_hash }).await
+    perform(&state, &user, prefer, *id, Command::Submit { content_hash }).await
 }
 
-#[utoipa::path(operation_id = "approve_stage", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "approve_stage", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path), ("Prefer" = Option<String>, Header, description = "`return=minimal`: answer 204 without the draft (RFC 7240)")),
     request_body = ApproveRequest, description = "An eligible signer of the current stage (not the author, not a signer of another stage of the same kind on this revision), naming the content_hash read. Review stages attest all six checks. The next stage, or `publishable` after the last.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("ApproveStage" = (operation_id = "approve_stage", parameters(("id" = "$response.body#/id")), request_body = json!({"stage": "$response.body#/current_stage", "content_hash": "$response.body#/content_hash", "checks": ["political", "legal", "policy", "secrecy", "language", "public_opinion"]}))), ("PublishDraft" = (operation_id = "publish_draft", parameters(("id" = "$response.body#/id")), request_body = json!({"content_hash": "$response.body#/content_hash"}))), ("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
+        (status = 204, description = "Done, as `Prefer: return=minimal` asked: no body.", headers(("ETag" = String, description = "\"<content_hash>\""), ("Preference-Applied" = String, description = "return=minimal"))),
         ActionErrors,
     ))]
 #[post("/drafts/{id}/approve")]
 pub async fn approve(
     state: web::Data<AppState>,
     user: TokenHolder,
+    prefer: ReturnMinimal,
     id: web::Path<Uuid>,
     body: ApiJson<ApproveRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -194,19 +207,21 @@ pub async fn approve(
         checks: checks_field(b.checks)?,
         acknowledged: b.acknowledged.unwrap_or_default(),
     };
-    perform(&state, &user, *id, command).await
+    perform(&state, &user, prefer, *id, command).await
 }
 
-#[utoipa::path(operation_id = "return_stage", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "return_stage", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path), ("Prefer" = Option<String>, Header, description = "`return=minimal`: answer 204 without the draft (RFC 7240)")),
     request_body = ReturnRequest, description = "An eligible signer of the current stage: back to the author as `returned` (退回), with a reason.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),
+        (status = 204, description = "Done, as `Prefer: return=minimal` asked: no body.", headers(("ETag" = String, description = "\"<content_hash>\""), ("Preference-Applied" = String, description = "return=minimal"))),
         ActionErrors,
     ))]
 #[post("/drafts/{id}/return")]
 pub async fn return_(
     state: web::Data<AppState>,
     user: TokenHolder,
+    prefer: ReturnMinimal,
     id: web::Path<Uuid>,
     body: ApiJson<ReturnRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -216,36 +231,40 @@ pub async fn return_(
         content_hash: hash_field("content_hash", &b.content_hash)?,
         reason: remark("reason", b.reason)?,
     };
-    perform(&state, &user, *id, command).await
+    perform(&state, &user, prefer, *id, command).await
 }
 
-#[utoipa::path(operation_id = "withdraw_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "withdraw_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path), ("Prefer" = Option<String>, Header, description = "`return=minimal`: answer 204 without the draft (RFC 7240)")),
     request_body = Option<WithdrawRequest>, description = "The author, from draft, in_review, returned or publishable: `withdrawn` (撤稿), final. The body may be empty.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),
+        (status = 204, description = "Done, as `Prefer: return=minimal` asked: no body.", headers(("ETag" = String, description = "\"<content_hash>\""), ("Preference-Applied" = String, description = "return=minimal"))),
         ActionErrors,
     ))]
 #[post("/drafts/{id}/withdraw")]
 pub async fn withdraw(
     state: web::Data<AppState>,
     user: TokenHolder,
+    prefer: ReturnMinimal,
     id: web::Path<Uuid>,
     body: ApiJsonOrEmpty<WithdrawRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = body.0.reason.map(|r| remark("reason", r)).transpose()?;
-    perform(&state, &user, *id, Command::Withdraw { reason }).await
+    perform(&state, &user, prefer, *id, Command::Withdraw { reason }).await
 }
 
-#[utoipa::path(operation_id = "publish_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "publish_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path), ("Prefer" = Option<String>, Header, description = "`return=minimal`: answer 204 without the draft (RFC 7240)")),
     request_body = PublishRequest, description = "A `publisher` whose grant covers the channel, naming the approved content_hash: `published`.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\"")), links(("DraftTrail" = (operation_id = "draft_trail", parameters(("id" = "$response.body#/id")))))),
+        (status = 204, description = "Done, as `Prefer: return=minimal` asked: no body.", headers(("ETag" = String, description = "\"<content_hash>\""), ("Preference-Applied" = String, description = "return=minimal"))),
         ActionErrors,
     ))]
 #[post("/drafts/{id}/publish")]
 pub async fn publish(
     state: web::Data<AppState>,
     user: TokenHolder,
+    prefer: ReturnMinimal,
     id: web::Path<Uuid>,
     body: ApiJson<PublishRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -254,19 +273,21 @@ pub async fn publish(
         content_hash: hash_field("content_hash", &b.content_hash)?,
         url: url_field(b.url)?,
     };
-    perform(&state, &user, *id, command).await
+    perform(&state, &user, prefer, *id, command).await
 }
 
-#[utoipa::path(operation_id = "retract_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "retract_draft", tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path), ("Prefer" = Option<String>, Header, description = "`return=minimal`: answer 204 without the draft (RFC 7240)")),
     request_body = RetractRequest, description = "A `publisher` whose grant covers the channel: `retracted` (撤回), final, with a reason.",
     responses(
         (status = 200, body = DraftView, headers(("ETag" = String, description = "\"<content_hash>\""))),
+        (status = 204, description = "Done, as `Prefer: return=minimal` asked: no body.", headers(("ETag" = String, description = "\"<content_hash>\""), ("Preference-Applied" = String, description = "return=minimal"))),
         ActionErrors,
     ))]
 #[post("/drafts/{id}/retract")]
 pub async fn retract(
     state: web::Data<AppState>,
     user: TokenHolder,
+    prefer: ReturnMinimal,
     id: web::Path<Uuid>,
     body: ApiJson<RetractRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -281,6 +302,7 @@ pub async fn retract(
     perform(
         &state,
         &user,
+        prefer,
         *id,
         Command::Retract {
             reason_code,
