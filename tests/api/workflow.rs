@@ -1020,3 +1020,71 @@ async fn an_action_with_prefer_return_minimal_answers_204_and_takes_effect() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["current_stage"], "review_2");
 }
+
+/// The database refuses a row the rules never write, whoever writes it,
+/// and names the rule (migration 000140 keeps every former CHECK in one
+/// function call per row); a valid write still passes.
+#[tokio::test]
+async fn the_database_refuses_each_impossible_draft_or_signoff_naming_the_rule() {
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    n.submit_ok(id, &hash).await;
+    n.approve_ok(id, "review_1", &hash).await;
+    let mut owner = AsyncPgConnection::establish(&n.app.database_url)
+        .await
+        .unwrap();
+    let d = format!("UPDATE drafts SET {{}} WHERE id = '{id}'");
+    let cases = [
+        ("status = 'lost'", "drafts_status_check"),
+        ("current_stage = 'review_9'", "drafts_current_stage_check"),
+        ("risk_level = 'grave'", "drafts_risk_level_check"),
+        ("revision = 0", "drafts_revision_check"),
+        ("round = -1", "drafts_round_check"),
+        ("current_step = -1", "drafts_current_step_check"),
+        ("current_stage = NULL", "drafts_check"),
+        ("current_stages = '{}'", "drafts_current_step_in_review"),
+        (
+            "current_stage = 'review_2'",
+            "drafts_current_step_in_review",
+        ),
+        (
+            "status = 'publishable', current_stage = NULL, current_step = NULL, current_stages = '{}', due_at = now()",
+            "drafts_check1",
+        ),
+        ("source_kind = 'rumour'", "drafts_source_kind_check"),
+        ("source_kind = 'reprint'", "drafts_source_origin"),
+        ("source_origin = 'x'", "drafts_source_origin"),
+        (
+            "source_kind = 'reprint', source_origin = ''",
+            "drafts_source_origin_check",
+        ),
+        ("correction_note = 'why'", "drafts_correction_note"),
+        ("corrected_by = author_id", "drafts_corrected_by"),
+    ];
+    for (set, rule) in cases {
+        let sql = d.replace("{}", set);
+        let refused = owner.batch_execute(&sql).await.expect_err(&sql).to_string();
+        assert!(refused.contains(rule), "{set}: {refused}");
+    }
+    for (set, rule) in [
+        ("stage = 'review_9'", "signoffs_stage_check"),
+        ("decision = 'maybe'", "signoffs_decision_check"),
+    ] {
+        let sql = format!(
+            "INSERT INTO signoffs (id, draft_id, revision, round, content_hash, stage, signer_id, decision, checks) \
+             SELECT gen_random_uuid(), draft_id, revision, round, content_hash, stage, signer_id, decision, checks \
+             FROM signoffs WHERE draft_id = '{id}'"
+        )
+        .replace("SELECT gen_random_uuid(), draft_id, revision, round, content_hash, stage, signer_id, decision", &format!(
+            "SELECT gen_random_uuid(), draft_id, revision, round + 1, content_hash, {}, signer_id, {}",
+            if rule == "signoffs_stage_check" { "'review_9'" } else { "stage" },
+            if rule == "signoffs_decision_check" { "'maybe'" } else { "decision" },
+        ));
+        let refused = owner.batch_execute(&sql).await.expect_err(set).to_string();
+        assert!(refused.contains(rule), "{set}: {refused}");
+    }
+    // What the rules write passes, and nothing above changed the draft.
+    let seen = n.snapshot(id).await;
+    assert_eq!(seen["current_stage"], "proofread_1");
+    n.approve_ok(id, "proofread_1", &hash).await;
+}
