@@ -7,12 +7,6 @@ use clap::{Parser, Subcommand};
 use sanshen::config::Settings;
 use sanshen::startup;
 
-// A request allocates and frees many small buffers on whichever worker
-// thread serves it; mimalloc's per-thread free lists cost a fraction of
-// glibc malloc's (docs/benchmarks.md, round eight).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "sanshen",
