@@ -1066,22 +1066,18 @@ async fn the_database_refuses_each_impossible_draft_or_signoff_naming_the_rule()
         let refused = owner.batch_execute(&sql).await.expect_err(&sql).to_string();
         assert!(refused.contains(rule), "{set}: {refused}");
     }
-    for (set, rule) in [
-        ("stage = 'review_9'", "signoffs_stage_check"),
-        ("decision = 'maybe'", "signoffs_decision_check"),
+    // A copy of the draft's sign-off in a new round, one column broken.
+    for (stage, decision, rule) in [
+        ("'review_9'", "decision", "signoffs_stage_check"),
+        ("stage", "'maybe'", "signoffs_decision_check"),
     ] {
         let sql = format!(
             "INSERT INTO signoffs (id, draft_id, revision, round, content_hash, stage, signer_id, decision, checks) \
-             SELECT gen_random_uuid(), draft_id, revision, round, content_hash, stage, signer_id, decision, checks \
+             SELECT gen_random_uuid(), draft_id, revision, round + 1, content_hash, {stage}, signer_id, {decision}, checks \
              FROM signoffs WHERE draft_id = '{id}'"
-        )
-        .replace("SELECT gen_random_uuid(), draft_id, revision, round, content_hash, stage, signer_id, decision", &format!(
-            "SELECT gen_random_uuid(), draft_id, revision, round + 1, content_hash, {}, signer_id, {}",
-            if rule == "signoffs_stage_check" { "'review_9'" } else { "stage" },
-            if rule == "signoffs_decision_check" { "'maybe'" } else { "decision" },
-        ));
-        let refused = owner.batch_execute(&sql).await.expect_err(set).to_string();
-        assert!(refused.contains(rule), "{set}: {refused}");
+        );
+        let refused = owner.batch_execute(&sql).await.expect_err(rule).to_string();
+        assert!(refused.contains(rule), "{rule}: {refused}");
     }
     // What the rules write passes, and nothing above changed the draft.
     let seen = n.snapshot(id).await;

@@ -1,14 +1,13 @@
 //! The six-stage actions (SPEC §2): submit, approve, return, withdraw,
 //! publish and retract; each is one `drafts::actions::perform`.
 
-use actix_web::http::header::ETAG;
 use actix_web::post;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{hash_field, remark, with_etag};
+use super::{etag, hash_field, remark, with_etag};
 use crate::auth::TokenHolder;
 use crate::domain::vocabulary::{Check, RetractReason, Stage};
 use crate::drafts::actions::{self, Command};
@@ -155,7 +154,7 @@ async fn perform(
     let after = actions::perform(state, user, id, command).await?;
     if prefer.0 {
         return Ok(HttpResponse::NoContent()
-            .insert_header((ETAG, format!("\"{}\"", after.revision.content_hash)))
+            .insert_header(etag(&after.revision.content_hash))
             .insert_header((prefer::APPLIED, "return=minimal"))
             .finish());
     }

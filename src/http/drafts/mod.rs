@@ -38,10 +38,15 @@ pub(crate) fn hash_field(field: &'static str, value: &str) -> Result<ContentHash
         .ok_or_else(|| ApiError::validation(field, "must be 64 lowercase hex digits"))
 }
 
+/// The `ETag` header of a draft whose current content is `content_hash`.
+pub fn etag(content_hash: &str) -> (header::HeaderName, String) {
+    (header::ETAG, format!("\"{content_hash}\""))
+}
+
 /// A draft with its `ETag: "<content_hash>"`.
 pub fn with_etag(status: actix_web::http::StatusCode, draft: &DraftView) -> HttpResponse {
     HttpResponse::build(status)
-        .insert_header((header::ETAG, format!("\"{}\"", draft.content_hash)))
+        .insert_header(etag(&draft.content_hash))
         .json(draft)
 }
 
