@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::db::drafts::DraftRow;
 use crate::db::partial;
 use crate::db::schema::{delegations, drafts, grants, revisions};
+use crate::domain::vocabulary::Stage;
 
 /// Roles whose grants let one see the drafts their scope covers.
 const SIGHTED_ROLES: [&str; 8] = [
@@ -32,7 +33,7 @@ pub struct DraftFilter {
     pub status: Option<String>,
     pub channel: Option<String>,
     pub author_id: Option<Uuid>,
-    pub stage: Option<String>,
+    pub stage: Option<Stage>,
     pub risk_level: Option<String>,
 }
 
@@ -160,10 +161,11 @@ pub fn page_query(
     if let Some(v) = &filter.stage {
         // An open stage of the current step (SPEC §5), not only the first.
         // Only drafts in review have open stages (a CHECK says so); saying
-        // it lets the partial GIN index on `current_stages` serve.
+        // it, and the stage as a literal, lets that stage's ordered index
+        // serve.
         query = query
             .filter(partial::in_review())
-            .filter(drafts::current_stages.contains(vec![v.clone()]));
+            .filter(partial::open_at(*v));
     }
     if let Some(v) = &filter.risk_level {
         query = query.filter(drafts::risk_level.eq(v.clone()));

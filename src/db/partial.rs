@@ -17,9 +17,10 @@ use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, Valid
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::Text;
+use diesel::sql_types::{Array, Text};
 
 use crate::db::schema::{drafts, webhook_deliveries};
+use crate::domain::vocabulary::Stage;
 
 /// A text constant of this module written into the SQL as a literal. The
 /// statement's text never varies with it, so diesel may keep the statement
@@ -61,6 +62,44 @@ pub fn in_review() -> Eq<drafts::status, Constant> {
     drafts::status.eq(Constant("in_review"))
 }
 
+/// `ARRAY['<stage>']`: a one-stage array written as a literal, for the
+/// per-stage indexes' `current_stages @> ARRAY['<stage>']`.
+#[derive(Debug, Clone, Copy)]
+pub struct StageArray(Stage);
+
+impl Expression for StageArray {
+    type SqlType = Array<Text>;
+}
+
+impl<QS> AppearsOnTable<QS> for StageArray {}
+
+impl<QS> SelectableExpression<QS> for StageArray {}
+
+impl<GB> ValidGrouping<GB> for StageArray {
+    type IsAggregate = is_aggregate::Never;
+}
+
+impl QueryId for StageArray {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl QueryFragment<Pg> for StageArray {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("ARRAY['");
+        out.push_sql(self.0.as_str());
+        out.push_sql("']");
+        Ok(())
+    }
+}
+
+/// `drafts.current_stages @> ARRAY['<stage>']`: with [`in_review`], the
+/// predicate of that stage's `drafts_open_<stage>` index (migration
+/// 000150), which lists the drafts at it newest first.
+pub fn open_at(stage: Stage) -> diesel::dsl::Contains<drafts::current_stages, StageArray> {
+    drafts::current_stages.contains(StageArray(stage))
+}
+
 /// `webhook_deliveries.status = 'pending'`: the predicate of
 /// `webhook_deliveries_due`.
 pub fn pending() -> Eq<webhook_deliveries::status, Constant> {
@@ -82,7 +121,7 @@ mod tests {
     fn queries_with_the_conditions_stay_cacheable() {
         let someone = Uuid::new_v4();
         let by_stage = DraftFilter {
-            stage: Some("review_2".into()),
+            stage: Some(Stage::Review2),
             ..DraftFilter::default()
         };
         fn cacheable(q: impl QueryFragment<Pg>) -> bool {
@@ -107,6 +146,19 @@ mod tests {
             diesel::debug_query::<Pg, _>(&drafts::table.filter(in_review()).select(drafts::id))
                 .to_string();
         assert!(sql.contains(r#""drafts"."status" = 'in_review'"#), "{sql}");
+        assert!(sql.ends_with("-- binds: []"), "{sql}");
+    }
+
+    #[test]
+    fn the_stage_is_written_as_the_index_predicate_has_it() {
+        let query = drafts::table
+            .filter(open_at(Stage::Proofread2))
+            .select(drafts::id);
+        let sql = diesel::debug_query::<Pg, _>(&query).to_string();
+        assert!(
+            sql.contains(r#""drafts"."current_stages" @> ARRAY['proofread_2']"#),
+            "{sql}"
+        );
         assert!(sql.ends_with("-- binds: []"), "{sql}");
     }
 }

@@ -106,9 +106,11 @@ pub fn filter(
     {
         return Err(bad("status"));
     }
-    if stage.as_deref().is_some_and(|s| Stage::parse(s).is_none()) {
-        return Err(bad("stage"));
-    }
+    let stage = match stage.as_deref().map(Stage::parse) {
+        Some(None) => return Err(bad("stage")),
+        Some(parsed) => parsed,
+        None => None,
+    };
     if risk_level
         .as_deref()
         .is_some_and(|s| RiskLevel::parse(s).is_none())

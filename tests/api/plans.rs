@@ -18,6 +18,7 @@ use sanshen::db::event_lists::{self, Selection};
 use sanshen::db::schema::drafts;
 use sanshen::db::task_lists::{TaskCursor, candidates_query, tasks_query};
 use sanshen::domain::audit_chain::AuditEvent;
+use sanshen::domain::vocabulary::Stage;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -166,7 +167,7 @@ async fn no_list_query_scans_drafts_or_events_sequentially() {
             ..DraftFilter::default()
         },
         DraftFilter {
-            stage: Some("review_2".into()),
+            stage: Some(Stage::Review2),
             ..DraftFilter::default()
         },
         DraftFilter {
@@ -264,6 +265,53 @@ async fn event_rows_read(conn: &mut db::DbConn) -> i64 {
     .await
     .unwrap();
     read.n
+}
+
+/// The node types of a plan, with the index each index node reads.
+fn nodes(node: &Value, found: &mut Vec<(String, Option<String>)>) {
+    if let Some(map) = node.as_object() {
+        if let Some(kind) = map.get("Node Type").and_then(Value::as_str) {
+            let index = map.get("Index Name").and_then(Value::as_str);
+            found.push((kind.to_string(), index.map(str::to_string)));
+        }
+        map.values().for_each(|v| nodes(v, found));
+    } else if let Some(list) = node.as_array() {
+        list.iter().for_each(|v| nodes(v, found));
+    }
+}
+
+/// `GET /drafts?stage=` reads its page from that stage's ordered index and
+/// sorts nothing: the scan stops once the page is full, however many
+/// drafts wait at the stage (at a year's scale the GIN index found all of
+/// them and a sort kept 51, docs/benchmarks.md round nine).
+#[tokio::test]
+async fn the_stage_filter_reads_the_newest_first_from_its_own_index() {
+    let (_app, mut conn) = loaded_office().await;
+    let viewer = Uuid::new_v4();
+    let cursor = Some((Utc::now() - Duration::days(1), Uuid::new_v4()));
+    for stage in Stage::ALL {
+        let filter = DraftFilter {
+            stage: Some(stage),
+            ..DraftFilter::default()
+        };
+        for auditor in [true, false] {
+            for after in [None, cursor] {
+                let query = page_query(viewer, auditor, &filter, after, 51);
+                let sql = debug_query::<Pg, _>(&query).to_string();
+                let mut found = Vec::new();
+                nodes(&plan(&mut conn, query).await, &mut found);
+                let index = format!("drafts_open_{}", stage.as_str());
+                assert!(
+                    found.iter().any(|(_, i)| i.as_deref() == Some(&index)),
+                    "{index} unused by\n{sql}\n{found:?}"
+                );
+                assert!(
+                    !found.iter().any(|(kind, _)| kind.contains("Sort")),
+                    "a sort in\n{sql}\n{found:?}"
+                );
+            }
+        }
+    }
 }
 
 /// A month half a year back is read where it lies in the chain: a page
