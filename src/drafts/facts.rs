@@ -114,55 +114,57 @@ pub async fn decided(
     judged(conn, actor, |a| workflow::decide(facts, a, action)).await
 }
 
-/// The draft's row as first read: unlocked, with its current revision and
-/// sign-offs in the same round trip; locked, alone.
+/// The draft's row (locked or not) with its version, and the revision and
+/// sign-offs the row named when they were read, in the same round trip.
 struct Read {
-    row: Option<DraftRow>,
-    current: Option<Current>,
+    row: Option<(DraftRow, String)>,
+    revision: Option<RevisionRow>,
+    signoffs: Option<drafts::CurrentSignoffs>,
 }
 
-/// The revision and sign-offs (with their revision's number) that the
-/// draft named when they were read.
-type Current = (
-    Option<RevisionRow>,
-    Option<(i32, Vec<(SignoffRow, String)>)>,
-);
-
 async fn read(conn: &AsyncPgConnection, id: Uuid, lock: bool) -> Result<Read, ApiError> {
-    if lock {
-        // What is read under the lock must be read after it is held: the
-        // revision and sign-offs wait for the next round trip, since
-        // pipelined statements are not promised to run in the order given.
-        let row = drafts::lock(conn, id).await?;
-        return Ok(Read { row, current: None });
-    }
+    let row = async {
+        match lock {
+            true => drafts::lock_versioned(conn, id).await,
+            false => drafts::find_versioned(conn, id).await,
+        }
+    };
+    // Pipelined statements are not promised to run in the order given
+    // (diesel-async prepares an uncached statement first), so the reads
+    // may run before the lock is held; `settle` keeps what they found only
+    // if they saw the row as it was locked.
     let (row, revision, signoffs) = futures_util::try_join!(
-        drafts::find(conn, id),
+        row,
         drafts::current_revision(conn, id),
         drafts::current_signoffs(conn, id),
     )?;
     Ok(Read {
         row,
-        current: Some((revision, signoffs)),
+        revision,
+        signoffs,
     })
 }
 
-/// The facts from what `read` found. The revision and sign-offs read beside
-/// an unlocked row are those the draft named when they ran: if a
-/// resubmission moved it on in between, or the row was locked, they are
-/// read (again) for the row's revision, both in one round trip.
+/// The facts from what `read` found. Its revision (rows never change once
+/// written) is kept if it is the one the row names; its sign-offs if they
+/// were read beside the same version of the row (`drafts::RowVersion`).
+/// Otherwise (an action committed in between, or the lock waited for one)
+/// both are read again for the row's revision, in one round trip: under
+/// the lock, now held, they are the row's.
 async fn settle(
     conn: &AsyncPgConnection,
     workflows: &WorkflowCache,
     read: Read,
 ) -> Result<Loaded, ApiError> {
-    let row = read.row.ok_or(ApiError::NotFound)?;
+    let (row, version) = read.row.ok_or(ApiError::NotFound)?;
     let id = row.id;
-    let (revision, signoffs) = match read.current {
-        Some((Some(revision), Some((number, signed))))
-            if revision.number == row.revision && number == row.revision =>
+    let (revision, signoffs) = match (read.revision, read.signoffs) {
+        (Some(revision), Some(current))
+            if revision.number == row.revision
+                && current.revision == row.revision
+                && current.version == version =>
         {
-            (Some(revision), signed)
+            (Some(revision), current.signed)
         }
         _ => futures_util::try_join!(
             drafts::revision(conn, id, row.revision),

@@ -240,3 +240,57 @@ async fn racing_a_return_against_an_approval_leaves_one_outcome() {
         assert_eq!(n.signoff_rows(id).await, 1);
     }
 }
+
+/// Co-signers (会签) of one stage racing: each must count the others'
+/// sign-offs committed before it, or the stage would never reach its
+/// quorum (or reach it twice). An action reads the sign-offs in the round
+/// trip that takes the lock, and keeps them only if they saw the row as it
+/// was locked (`drafts::RowVersion`). The pool's connections have served
+/// reads of the draft but no action yet: diesel-async prepares the lock's
+/// statement before it sends it, so the cached reads run first and the
+/// racers behind the first read before the lock is theirs.
+#[tokio::test]
+async fn co_signers_racing_complete_the_stage_exactly_once() {
+    for _ in 0..3 {
+        let n = Newsroom::new().await;
+        let mut normal: Vec<Value> = crate::common::newsroom::STAGES
+            .iter()
+            .map(|s| json!({"stages": [s], "quorum": 1}))
+            .collect();
+        normal[0]["quorum"] = json!(5);
+        let res = n
+            .app
+            .call(
+                reqwest::Method::PUT,
+                "/channels/portal/workflow",
+                Some(&n.admin.token),
+                Some(
+                    json!({"routes": {"normal": normal, "important": normal, "sensitive": normal}}),
+                ),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let racers = signers(&n, 5).await;
+        let (id, hash) = n.draft().await;
+        n.submit_ok(id, &hash).await;
+        join_all((0..8).map(|_| n.get(&n.auditor, id))).await;
+        let before = n.events().await;
+        let results = race(&[&n.app], &racers, id, "review_1", &hash).await;
+        assert!(results.iter().all(|(s, _)| *s == 200), "{results:?}");
+        let d = n.get(&n.auditor, id).await;
+        assert_eq!(d["signoffs"].as_array().unwrap().len(), 5);
+        assert_eq!(
+            (d["current_stage"].as_str(), d["current_step"].as_i64()),
+            (Some("proofread_1"), Some(1)),
+            "the fifth signature completes the step"
+        );
+        let moved = n
+            .app
+            .count_chained(&format!(
+                "SELECT count(*) AS n FROM audit_events WHERE seq > {before} \
+                 AND action = 'stage_approved' AND detail->>'next_stage' = 'proofread_1'"
+            ))
+            .await;
+        assert_eq!(moved, 1, "one approval moved the draft on");
+    }
+}

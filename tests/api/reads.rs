@@ -576,9 +576,10 @@ async fn pages_stay_stable_while_rows_are_inserted() {
     assert_eq!(seqs, expected, "1, 2, 3, … each once");
 }
 
-/// The reads a draft's GET sends beside the row (no lock): the revision and
-/// sign-offs the row names when they run, with that revision's number for
-/// the caller to compare; one row of nulls stands for "no sign-offs".
+/// The reads a draft's GET and every action send beside the row: the
+/// revision and sign-offs the row names when they run, with that
+/// revision's number and the row's version for the caller to compare; one
+/// row of nulls stands for "no sign-offs".
 #[tokio::test]
 async fn the_current_revision_and_signoffs_follow_the_row() {
     use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -592,17 +593,31 @@ async fn the_current_revision_and_signoffs_follow_the_row() {
     let conn = AsyncPgConnection::establish(&n.app.database_url)
         .await
         .unwrap();
-    let (number, signed) = drafts::current_signoffs(&conn, id).await.unwrap().unwrap();
+    let found = drafts::current_signoffs(&conn, id).await.unwrap().unwrap();
+    let signed = &found.signed;
     let stages: Vec<&str> = signed.iter().map(|(s, _)| s.stage.as_str()).collect();
-    assert_eq!((number, stages), (1, vec!["review_1", "proofread_1"]));
+    assert_eq!(
+        (found.revision, stages),
+        (1, vec!["review_1", "proofread_1"])
+    );
     assert_eq!(signed[0].1, n.signer("review_1").username);
+    // The row's version as the sign-offs' statement saw it is the row's.
+    let (_, version) = drafts::find_versioned(&conn, id).await.unwrap().unwrap();
+    assert_eq!(found.version, version);
     let current = drafts::current_revision(&conn, id).await.unwrap().unwrap();
     assert_eq!((current.number, current.content_hash), (1, hash.clone()));
 
     n.return_ok(id, "review_2", &hash).await;
     let hash2 = n.edit_ok(id, &hash, "第二稿").await;
-    let (number, signed) = drafts::current_signoffs(&conn, id).await.unwrap().unwrap();
-    assert_eq!((number, signed.len()), (2, 0), "none yet on revision 2");
+    let found = drafts::current_signoffs(&conn, id).await.unwrap().unwrap();
+    assert_eq!(
+        (found.revision, found.signed.len()),
+        (2, 0),
+        "none yet on revision 2"
+    );
+    assert_ne!(found.version, version, "every action writes a new version");
+    let (_, now) = drafts::find_versioned(&conn, id).await.unwrap().unwrap();
+    assert_eq!(found.version, now);
     let current = drafts::current_revision(&conn, id).await.unwrap().unwrap();
     assert_eq!((current.number, current.content_hash), (2, hash2.clone()));
     let d = n.get(&n.author, id).await;
@@ -627,6 +642,33 @@ async fn the_current_revision_and_signoffs_follow_the_row() {
             .unwrap()
             .is_none()
     );
+}
+
+/// Why an action may read the sign-offs in the round trip that takes the
+/// lock: sign-offs read before a sign-off committed carry the row's older
+/// version, which the lock (granted after the commit) does not return, so
+/// `facts::settle` reads them again; read under the lock, they agree.
+#[tokio::test]
+async fn signoffs_read_before_a_commit_carry_an_older_version_than_the_lock() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+    use sanshen::db::drafts;
+
+    let n = Newsroom::new().await;
+    let (id, hash) = n.draft().await;
+    n.submit_ok(id, &hash).await;
+    let mut conn = AsyncPgConnection::establish(&n.app.database_url)
+        .await
+        .unwrap();
+    conn.batch_execute("BEGIN").await.unwrap();
+    let early = drafts::current_signoffs(&conn, id).await.unwrap().unwrap();
+    assert!(early.signed.is_empty());
+    n.approve_ok(id, "review_1", &hash).await;
+    let (row, locked) = drafts::lock_versioned(&conn, id).await.unwrap().unwrap();
+    assert_eq!(row.current_stage.as_deref(), Some("proofread_1"));
+    assert_ne!(early.version, locked, "the early read is seen to be stale");
+    let late = drafts::current_signoffs(&conn, id).await.unwrap().unwrap();
+    assert_eq!((late.version, late.signed.len()), (locked, 1));
+    conn.batch_execute("ROLLBACK").await.unwrap();
 }
 
 /// Every action writes the row with `drafts::set_state`: the statement is
