@@ -156,14 +156,26 @@ pub async fn find(mut conn: &AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
-/// As [`find`], with the row's [`RowVersion`].
-pub async fn find_versioned(
+/// As [`find`], with the row's [`RowVersion`] and the revision the row
+/// names, in one statement (for reads without the lock: a locked read must not join, as
+/// a row changed while the lock waited would no longer meet the join's
+/// condition and be dropped).
+pub async fn find_with_revision(
     mut conn: &AsyncPgConnection,
     id: Uuid,
-) -> QueryResult<Option<(DraftRow, String)>> {
+) -> QueryResult<Option<(DraftRow, String, Option<RevisionRow>)>> {
     drafts::table
-        .find(id)
-        .select((DraftRow::as_select(), RowVersion))
+        .left_join(
+            revisions::table.on(revisions::draft_id
+                .eq(drafts::id)
+                .and(revisions::number.eq(drafts::revision))),
+        )
+        .filter(drafts::id.eq(id))
+        .select((
+            DraftRow::as_select(),
+            RowVersion,
+            Option::<RevisionRow>::as_select(),
+        ))
         .first(&mut conn)
         .await
         .optional()

@@ -115,7 +115,8 @@ pub async fn decided(
 }
 
 /// The draft's row (locked or not) with its version, and the revision and
-/// sign-offs the row named when they were read, in the same round trip.
+/// sign-offs the row named when they were read, in the same round trip
+/// (unlocked, the revision in the row's own statement).
 struct Read {
     row: Option<(DraftRow, String)>,
     revision: Option<RevisionRow>,
@@ -123,12 +124,22 @@ struct Read {
 }
 
 async fn read(conn: &AsyncPgConnection, id: Uuid, lock: bool) -> Result<Read, ApiError> {
-    let row = async {
-        match lock {
-            true => drafts::lock_versioned(conn, id).await,
-            false => drafts::find_versioned(conn, id).await,
-        }
-    };
+    if !lock {
+        let (found, signoffs) = futures_util::try_join!(
+            drafts::find_with_revision(conn, id),
+            drafts::current_signoffs(conn, id),
+        )?;
+        let (row, revision) = match found {
+            Some((row, version, revision)) => (Some((row, version)), revision),
+            None => (None, None),
+        };
+        return Ok(Read {
+            row,
+            revision,
+            signoffs,
+        });
+    }
+    let row = drafts::lock_versioned(conn, id);
     // Pipelined statements are not promised to run in the order given
     // (diesel-async prepares an uncached statement first), so the reads
     // may run before the lock is held; `settle` keeps what they found only

@@ -602,7 +602,11 @@ async fn the_current_revision_and_signoffs_follow_the_row() {
     );
     assert_eq!(signed[0].1, n.signer("review_1").username);
     // The row's version as the sign-offs' statement saw it is the row's.
-    let (_, version) = drafts::find_versioned(&conn, id).await.unwrap().unwrap();
+    let (_, version, revision) = drafts::find_with_revision(&conn, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(revision.map(|r| r.number), Some(1));
     assert_eq!(found.version, version);
     let current = drafts::current_revision(&conn, id).await.unwrap().unwrap();
     assert_eq!((current.number, current.content_hash), (1, hash.clone()));
@@ -616,7 +620,11 @@ async fn the_current_revision_and_signoffs_follow_the_row() {
         "none yet on revision 2"
     );
     assert_ne!(found.version, version, "every action writes a new version");
-    let (_, now) = drafts::find_versioned(&conn, id).await.unwrap().unwrap();
+    let (_, now, revision) = drafts::find_with_revision(&conn, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(revision.map(|r| r.content_hash), Some(hash2.clone()));
     assert_eq!(found.version, now);
     let current = drafts::current_revision(&conn, id).await.unwrap().unwrap();
     assert_eq!((current.number, current.content_hash), (2, hash2.clone()));
