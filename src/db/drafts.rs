@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::fixed_text::FixedText;
+use crate::db::fixed_text::{FixedText, prebuilt};
 use crate::db::schema::{comments, drafts, revisions, signoffs, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -164,21 +164,24 @@ pub async fn find_with_revision(
     mut conn: &AsyncPgConnection,
     id: Uuid,
 ) -> QueryResult<Option<(DraftRow, String, Option<RevisionRow>)>> {
-    drafts::table
-        .left_join(
-            revisions::table.on(revisions::draft_id
-                .eq(drafts::id)
-                .and(revisions::number.eq(drafts::revision))),
-        )
-        .filter(drafts::id.eq(id))
-        .select((
-            DraftRow::as_select(),
-            RowVersion,
-            Option::<RevisionRow>::as_select(),
-        ))
-        .first(&mut conn)
-        .await
-        .optional()
+    prebuilt!(
+        drafts::table
+            .left_join(
+                revisions::table.on(revisions::draft_id
+                    .eq(drafts::id)
+                    .and(revisions::number.eq(drafts::revision))),
+            )
+            .filter(drafts::id.eq(id))
+            .select((
+                DraftRow::as_select(),
+                RowVersion,
+                Option::<RevisionRow>::as_select(),
+            ))
+            .limit(1)
+    )
+    .get_result(&mut conn)
+    .await
+    .optional()
 }
 
 /// Every action takes this lock first: actions on one draft serialize here,
@@ -199,13 +202,16 @@ pub async fn lock_versioned(
     mut conn: &AsyncPgConnection,
     id: Uuid,
 ) -> QueryResult<Option<(DraftRow, String)>> {
-    drafts::table
-        .find(id)
-        .select((DraftRow::as_select(), RowVersion))
-        .for_update()
-        .first(&mut conn)
-        .await
-        .optional()
+    prebuilt!(
+        drafts::table
+            .find(id)
+            .select((DraftRow::as_select(), RowVersion))
+            .for_update()
+            .limit(1)
+    )
+    .get_result(&mut conn)
+    .await
+    .optional()
 }
 
 /// The version of a draft's row as a statement saw it: its `xmin`, the
@@ -301,17 +307,20 @@ pub async fn current_revision(
     mut conn: &AsyncPgConnection,
     draft_id: Uuid,
 ) -> QueryResult<Option<RevisionRow>> {
-    revisions::table
-        .inner_join(
-            drafts::table.on(drafts::id
-                .eq(revisions::draft_id)
-                .and(drafts::revision.eq(revisions::number))),
-        )
-        .filter(drafts::id.eq(draft_id))
-        .select(RevisionRow::as_select())
-        .first(&mut conn)
-        .await
-        .optional()
+    prebuilt!(
+        revisions::table
+            .inner_join(
+                drafts::table.on(drafts::id
+                    .eq(revisions::draft_id)
+                    .and(drafts::revision.eq(revisions::number))),
+            )
+            .filter(drafts::id.eq(draft_id))
+            .select(RevisionRow::as_select())
+            .limit(1)
+    )
+    .get_result(&mut conn)
+    .await
+    .optional()
 }
 
 /// As [`signoffs_of`] for the revision the draft row names when this
@@ -323,23 +332,25 @@ pub async fn current_signoffs(
     draft_id: Uuid,
 ) -> QueryResult<Option<CurrentSignoffs>> {
     type Row = (i32, String, Option<SignoffRow>, Option<String>);
-    let rows: Vec<Row> = drafts::table
-        .left_join(
-            signoffs::table.on(signoffs::draft_id
-                .eq(drafts::id)
-                .and(signoffs::revision.eq(drafts::revision))),
-        )
-        .left_join(users::table.on(users::id.eq(signoffs::signer_id)))
-        .filter(drafts::id.eq(draft_id))
-        .order((signoffs::signed_at.asc(), signoffs::id.asc()))
-        .select((
-            drafts::revision,
-            RowVersion,
-            Option::<SignoffRow>::as_select(),
-            users::username.nullable(),
-        ))
-        .load(&mut conn)
-        .await?;
+    let rows: Vec<Row> = prebuilt!(
+        drafts::table
+            .left_join(
+                signoffs::table.on(signoffs::draft_id
+                    .eq(drafts::id)
+                    .and(signoffs::revision.eq(drafts::revision))),
+            )
+            .left_join(users::table.on(users::id.eq(signoffs::signer_id)))
+            .filter(drafts::id.eq(draft_id))
+            .order((signoffs::signed_at.asc(), signoffs::id.asc()))
+            .select((
+                drafts::revision,
+                RowVersion,
+                Option::<SignoffRow>::as_select(),
+                users::username.nullable(),
+            ))
+    )
+    .load(&mut conn)
+    .await?;
     let Some((revision, version)) = rows.as_slice().first().map(|(r, v, _, _)| (*r, v.clone()))
     else {
         return Ok(None);

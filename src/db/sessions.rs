@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::fixed_text::prebuilt;
 use crate::db::schema::{grants, refresh_tokens, sessions, users};
 use crate::db::users::GrantRow;
 
@@ -26,23 +27,25 @@ pub async fn check(
     user_id: Uuid,
 ) -> QueryResult<Option<SessionCheck>> {
     type Row = (String, bool, Option<DateTime<Utc>>, Option<GrantRow>);
-    let rows: Vec<Row> = sessions::table
-        .inner_join(users::table)
-        .left_join(grants::table.on(grants::user_id.eq(users::id)))
-        .filter(
-            sessions::id
-                .eq(session_id)
-                .and(sessions::user_id.eq(user_id)),
-        )
-        .select((
-            users::username,
-            users::disabled,
-            sessions::revoked_at,
-            Option::<GrantRow>::as_select(),
-        ))
-        .order((grants::created_at.asc(), grants::id.asc()))
-        .load(&mut conn)
-        .await?;
+    let rows: Vec<Row> = prebuilt!(
+        sessions::table
+            .inner_join(users::table)
+            .left_join(grants::table.on(grants::user_id.eq(users::id)))
+            .filter(
+                sessions::id
+                    .eq(session_id)
+                    .and(sessions::user_id.eq(user_id)),
+            )
+            .select((
+                users::username,
+                users::disabled,
+                sessions::revoked_at,
+                Option::<GrantRow>::as_select(),
+            ))
+            .order((grants::created_at.asc(), grants::id.asc()))
+    )
+    .load(&mut conn)
+    .await?;
     let mut rows = rows.into_iter();
     let Some((username, disabled, revoked_at, first)) = rows.next() else {
         return Ok(None);
