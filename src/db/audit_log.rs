@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::fixed_text::prebuilt;
 use crate::db::schema::audit_pending;
 use crate::db::webhooks;
 use crate::domain::webhook_format::announced;
@@ -108,25 +109,28 @@ pub async fn append(conn: &AsyncPgConnection, mut new: NewEvent) -> QueryResult<
     // round trip.
     let queued = async {
         let mut conn = conn;
-        diesel::insert_into(audit_pending::table)
-            .values(PendingRow {
-                occurred_at: at,
-                actor_id: new.actor_id,
-                actor: new.actor.as_deref(),
-                action: new.action,
-                draft_id: new.draft_id,
-                revision: new.revision,
-                content_hash: new.content_hash.as_deref(),
-                stage: new.stage.as_deref(),
-                from_status: new.from_status.as_deref(),
-                to_status: new.to_status.as_deref(),
-                detail: &detail,
-                ip: new.ip.as_deref(),
-                request_id: new.request_id.as_deref(),
-            })
-            .returning(audit_pending::id)
-            .get_result(&mut conn)
-            .await
+        let row = PendingRow {
+            occurred_at: at,
+            actor_id: new.actor_id,
+            actor: new.actor.as_deref(),
+            action: new.action,
+            draft_id: new.draft_id,
+            revision: new.revision,
+            content_hash: new.content_hash.as_deref(),
+            stage: new.stage.as_deref(),
+            from_status: new.from_status.as_deref(),
+            to_status: new.to_status.as_deref(),
+            detail: &detail,
+            ip: new.ip.as_deref(),
+            request_id: new.request_id.as_deref(),
+        };
+        prebuilt!(
+            diesel::insert_into(audit_pending::table)
+                .values(row)
+                .returning(audit_pending::id)
+        )
+        .get_result(&mut conn)
+        .await
     };
     let (_, id) = futures_util::try_join!(webhooks::enqueue(conn, &new, announcements), queued)?;
     Ok(id)

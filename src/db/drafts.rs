@@ -258,11 +258,11 @@ pub async fn set_state(
     id: Uuid,
     state: &DraftState<'_>,
 ) -> QueryResult<DraftRow> {
-    FixedText(
+    prebuilt!(FixedText(
         diesel::update(drafts::table.find(id))
             .set(state)
             .returning(DraftRow::as_returning()),
-    )
+    ))
     .get_result(&mut conn)
     .await
 }
@@ -403,8 +403,7 @@ pub async fn revisions_with_hash(
 }
 
 pub async fn insert_signoff(mut conn: &AsyncPgConnection, row: &SignoffRow) -> QueryResult<()> {
-    diesel::insert_into(signoffs::table)
-        .values(row)
+    prebuilt!(diesel::insert_into(signoffs::table).values(row))
         .execute(&mut conn)
         .await
         .map(|_| ())
