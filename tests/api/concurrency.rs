@@ -258,18 +258,7 @@ async fn co_signers_racing_complete_the_stage_exactly_once() {
             .map(|s| json!({"stages": [s], "quorum": 1}))
             .collect();
         normal[0]["quorum"] = json!(5);
-        let res = n
-            .app
-            .call(
-                reqwest::Method::PUT,
-                "/channels/portal/workflow",
-                Some(&n.admin.token),
-                Some(
-                    json!({"routes": {"normal": normal, "important": normal, "sensitive": normal}}),
-                ),
-            )
-            .await;
-        assert_eq!(res.status(), 200);
+        n.put_portal_route(&normal).await;
         let racers = signers(&n, 5).await;
         let (id, hash) = n.draft().await;
         n.submit_ok(id, &hash).await;

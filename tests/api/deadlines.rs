@@ -16,16 +16,7 @@ async fn with_deadlines(n: &Newsroom) {
         .collect();
     normal[0]["due_hours"] = json!(24);
     normal[1]["due_hours"] = json!(4);
-    let res = n
-        .app
-        .call(
-            reqwest::Method::PUT,
-            "/channels/portal/workflow",
-            Some(&n.admin.token),
-            Some(json!({"routes": {"normal": normal, "important": normal, "sensitive": normal}})),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    n.put_portal_route(&normal).await;
 }
 
 fn at(v: &Value) -> DateTime<Utc> {
