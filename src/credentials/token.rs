@@ -139,13 +139,11 @@ impl Tokens {
             return in_time(&claims).then_some(claims);
         }
         let claims = self.verify(token, &self.validation, ACCESS_TYP)?;
-        if in_time(&claims) {
-            let mut verified = self.remembered();
-            if verified.len() >= VERIFIED_KEPT {
-                verified.clear();
-            }
-            verified.insert(token.into(), claims.clone());
+        let mut verified = self.remembered();
+        if verified.len() >= VERIFIED_KEPT {
+            verified.clear();
         }
+        verified.insert(token.into(), claims.clone());
         Some(claims)
     }
 

@@ -37,7 +37,7 @@ impl<Q> QueryId for FixedText<Q> {
 /// A query whose text never varies, written once per process: diesel-async
 /// writes the SQL of every query it runs, even one its statement cache
 /// already holds, and on a draft's read that writing was 12 % of the
-/// server's CPU (docs/benchmarks.md round nine). Made with [`prebuilt!`],
+/// server's CPU (docs/benchmarks.md round nine). Made with `prebuilt!`,
 /// which keeps the text in a static of the call site; only for a query
 /// whose shape no input changes (no optional filter, no boxed query). Debug
 /// builds write the text afresh every time and compare, so the test suite
@@ -71,15 +71,15 @@ impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Prebuilt<Q> {
         };
         let text = match self.text.get() {
             Some(text) => text,
-            None => self.text.get_or_init(|| fresh().unwrap_or_default()),
+            None => {
+                let first = fresh()?;
+                self.text.get_or_init(|| first)
+            }
         };
-        if text.is_empty() || cfg!(debug_assertions) {
-            let now = fresh()?;
-            debug_assert_eq!(&now, text, "a prebuilt query's text varied");
-            out.push_sql(&now);
-        } else {
-            out.push_sql(text);
+        if cfg!(debug_assertions) {
+            assert_eq!(&fresh()?, text, "a prebuilt query's text varied");
         }
+        out.push_sql(text);
         Ok(())
     }
 

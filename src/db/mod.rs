@@ -10,6 +10,7 @@ pub mod corrections;
 pub mod deadlines;
 pub mod delegations;
 pub mod draft_lists;
+pub mod draft_snapshot;
 pub mod drafts;
 pub mod embedded;
 pub mod event_lists;

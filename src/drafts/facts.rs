@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::auth::{AuthUser, TokenHolder};
 use crate::db::channels::{self, WorkflowRow};
 use crate::db::delegations::{self, DelegationRow};
+use crate::db::draft_snapshot as snapshot;
 use crate::db::drafts::{self, DraftRow, RevisionRow, SignoffRow};
 use crate::db::sessions;
 use crate::db::users::{self, GrantRow};
@@ -120,14 +121,14 @@ pub async fn decided(
 struct Read {
     row: Option<(DraftRow, String)>,
     revision: Option<RevisionRow>,
-    signoffs: Option<drafts::CurrentSignoffs>,
+    signoffs: Option<snapshot::CurrentSignoffs>,
 }
 
 async fn read(conn: &AsyncPgConnection, id: Uuid, lock: bool) -> Result<Read, ApiError> {
     if !lock {
         let (found, signoffs) = futures_util::try_join!(
-            drafts::find_with_revision(conn, id),
-            drafts::current_signoffs(conn, id),
+            snapshot::find_with_revision(conn, id),
+            snapshot::current_signoffs(conn, id),
         )?;
         let (row, revision) = match found {
             Some((row, version, revision)) => (Some((row, version)), revision),
@@ -139,15 +140,15 @@ async fn read(conn: &AsyncPgConnection, id: Uuid, lock: bool) -> Result<Read, Ap
             signoffs,
         });
     }
-    let row = drafts::lock_versioned(conn, id);
+    let row = snapshot::lock_versioned(conn, id);
     // Pipelined statements are not promised to run in the order given
     // (diesel-async prepares an uncached statement first), so the reads
     // may run before the lock is held; `settle` keeps what they found only
     // if they saw the row as it was locked.
     let (row, revision, signoffs) = futures_util::try_join!(
         row,
-        drafts::current_revision(conn, id),
-        drafts::current_signoffs(conn, id),
+        snapshot::current_revision(conn, id),
+        snapshot::current_signoffs(conn, id),
     )?;
     Ok(Read {
         row,
@@ -158,7 +159,7 @@ async fn read(conn: &AsyncPgConnection, id: Uuid, lock: bool) -> Result<Read, Ap
 
 /// The facts from what `read` found. Its revision (rows never change once
 /// written) is kept if it is the one the row names; its sign-offs if they
-/// were read beside the same version of the row (`drafts::RowVersion`).
+/// were read beside the same version of the row (`snapshot::RowVersion`).
 /// Otherwise (an action committed in between, or the lock waited for one)
 /// both are read again for the row's revision, in one round trip: under
 /// the lock, now held, they are the row's.

@@ -245,7 +245,7 @@ async fn racing_a_return_against_an_approval_leaves_one_outcome() {
 /// sign-offs committed before it, or the stage would never reach its
 /// quorum (or reach it twice). An action reads the sign-offs in the round
 /// trip that takes the lock, and keeps them only if they saw the row as it
-/// was locked (`drafts::RowVersion`). The pool's connections have served
+/// was locked (`draft_snapshot::RowVersion`). The pool's connections have served
 /// reads of the draft but no action yet: diesel-async prepares the lock's
 /// statement before it sends it, so the cached reads run first and the
 /// racers behind the first read before the lock is theirs.

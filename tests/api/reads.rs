@@ -583,7 +583,7 @@ async fn pages_stay_stable_while_rows_are_inserted() {
 #[tokio::test]
 async fn the_current_revision_and_signoffs_follow_the_row() {
     use diesel_async::{AsyncConnection, AsyncPgConnection};
-    use sanshen::db::drafts;
+    use sanshen::db::draft_snapshot as snapshot;
 
     let n = Newsroom::new().await;
     let (id, hash) = n.draft().await;
@@ -593,7 +593,10 @@ async fn the_current_revision_and_signoffs_follow_the_row() {
     let conn = AsyncPgConnection::establish(&n.app.database_url)
         .await
         .unwrap();
-    let found = drafts::current_signoffs(&conn, id).await.unwrap().unwrap();
+    let found = snapshot::current_signoffs(&conn, id)
+        .await
+        .unwrap()
+        .unwrap();
     let signed = &found.signed;
     let stages: Vec<&str> = signed.iter().map(|(s, _)| s.stage.as_str()).collect();
     assert_eq!(
@@ -602,31 +605,40 @@ async fn the_current_revision_and_signoffs_follow_the_row() {
     );
     assert_eq!(signed[0].1, n.signer("review_1").username);
     // The row's version as the sign-offs' statement saw it is the row's.
-    let (_, version, revision) = drafts::find_with_revision(&conn, id)
+    let (_, version, revision) = snapshot::find_with_revision(&conn, id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(revision.map(|r| r.number), Some(1));
     assert_eq!(found.version, version);
-    let current = drafts::current_revision(&conn, id).await.unwrap().unwrap();
+    let current = snapshot::current_revision(&conn, id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((current.number, current.content_hash), (1, hash.clone()));
 
     n.return_ok(id, "review_2", &hash).await;
     let hash2 = n.edit_ok(id, &hash, "第二稿").await;
-    let found = drafts::current_signoffs(&conn, id).await.unwrap().unwrap();
+    let found = snapshot::current_signoffs(&conn, id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (found.revision, found.signed.len()),
         (2, 0),
         "none yet on revision 2"
     );
     assert_ne!(found.version, version, "every action writes a new version");
-    let (_, now, revision) = drafts::find_with_revision(&conn, id)
+    let (_, now, revision) = snapshot::find_with_revision(&conn, id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(revision.map(|r| r.content_hash), Some(hash2.clone()));
     assert_eq!(found.version, now);
-    let current = drafts::current_revision(&conn, id).await.unwrap().unwrap();
+    let current = snapshot::current_revision(&conn, id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((current.number, current.content_hash), (2, hash2.clone()));
     let d = n.get(&n.author, id).await;
     assert_eq!(
@@ -639,13 +651,13 @@ async fn the_current_revision_and_signoffs_follow_the_row() {
 
     let nobody = uuid::Uuid::new_v4();
     assert!(
-        drafts::current_signoffs(&conn, nobody)
+        snapshot::current_signoffs(&conn, nobody)
             .await
             .unwrap()
             .is_none()
     );
     assert!(
-        drafts::current_revision(&conn, nobody)
+        snapshot::current_revision(&conn, nobody)
             .await
             .unwrap()
             .is_none()
@@ -659,7 +671,7 @@ async fn the_current_revision_and_signoffs_follow_the_row() {
 #[tokio::test]
 async fn signoffs_read_before_a_commit_carry_an_older_version_than_the_lock() {
     use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
-    use sanshen::db::drafts;
+    use sanshen::db::draft_snapshot as snapshot;
 
     let n = Newsroom::new().await;
     let (id, hash) = n.draft().await;
@@ -668,13 +680,19 @@ async fn signoffs_read_before_a_commit_carry_an_older_version_than_the_lock() {
         .await
         .unwrap();
     conn.batch_execute("BEGIN").await.unwrap();
-    let early = drafts::current_signoffs(&conn, id).await.unwrap().unwrap();
+    let early = snapshot::current_signoffs(&conn, id)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(early.signed.is_empty());
     n.approve_ok(id, "review_1", &hash).await;
-    let (row, locked) = drafts::lock_versioned(&conn, id).await.unwrap().unwrap();
+    let (row, locked) = snapshot::lock_versioned(&conn, id).await.unwrap().unwrap();
     assert_eq!(row.current_stage.as_deref(), Some("proofread_1"));
     assert_ne!(early.version, locked, "the early read is seen to be stale");
-    let late = drafts::current_signoffs(&conn, id).await.unwrap().unwrap();
+    let late = snapshot::current_signoffs(&conn, id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((late.version, late.signed.len()), (locked, 1));
     conn.batch_execute("ROLLBACK").await.unwrap();
 }
