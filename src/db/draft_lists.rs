@@ -12,8 +12,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::drafts::DraftRow;
+use crate::db::page_limit::{Limited, limited};
 use crate::db::partial;
-use crate::db::schema::{delegations, drafts, grants, revisions};
+use crate::db::schema::{delegations, drafts, grants};
 use crate::domain::vocabulary::Stage;
 
 /// Roles whose grants let one see the drafts their scope covers.
@@ -37,32 +38,11 @@ pub struct DraftFilter {
     pub risk_level: Option<String>,
 }
 
-/// A listed draft with its current revision's title and content hash:
-/// what a summary shows, read in the list's own query (read apart, the
-/// revisions cost twice the list itself and a round trip, issue 19).
+/// A listed draft with its current revision's title and content hash, as
+/// the draft's row carries them (migration 000160: read from `revisions`,
+/// they were two probes per listed row, half of a page's execution at a
+/// year's scale, issue 19).
 pub type Listed = (DraftRow, Option<String>, Option<String>);
-
-// Correlated subqueries rather than a join: PostgreSQL evaluates costly
-// output columns after ORDER BY … LIMIT, so only the page's rows are
-// looked up. Joined, the stage filter's 333 candidates of a year were each
-// joined to their revision before the sort kept 51.
-#[diesel::dsl::auto_type]
-fn current_title() -> _ {
-    revisions::table
-        .select(revisions::title)
-        .filter(revisions::draft_id.eq(drafts::id))
-        .filter(revisions::number.eq(drafts::revision))
-        .single_value()
-}
-
-#[diesel::dsl::auto_type]
-fn current_hash() -> _ {
-    revisions::table
-        .select(revisions::content_hash)
-        .filter(revisions::draft_id.eq(drafts::id))
-        .filter(revisions::number.eq(drafts::revision))
-        .single_value()
-}
 
 pub type BoxedDrafts<'a> = diesel::dsl::IntoBoxed<
     'a,
@@ -70,8 +50,8 @@ pub type BoxedDrafts<'a> = diesel::dsl::IntoBoxed<
         drafts::table,
         (
             diesel::dsl::AsSelect<DraftRow, Pg>,
-            current_title,
-            current_hash,
+            drafts::title,
+            drafts::content_hash,
         ),
     >,
     Pg,
@@ -80,7 +60,7 @@ pub type BoxedDrafts<'a> = diesel::dsl::IntoBoxed<
 /// Drafts with their current revisions' titles and hashes, as listed.
 pub(crate) fn listed<'a>() -> BoxedDrafts<'a> {
     drafts::table
-        .select((DraftRow::as_select(), current_title(), current_hash()))
+        .select((DraftRow::as_select(), drafts::title, drafts::content_hash))
         .into_boxed()
 }
 
@@ -147,7 +127,7 @@ pub fn page_query(
     filter: &DraftFilter,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
-) -> BoxedDrafts<'static> {
+) -> Limited<BoxedDrafts<'static>> {
     let mut query = visible_to(viewer, auditor);
     if let Some(v) = &filter.status {
         query = query.filter(drafts::status.eq(v.clone()));
@@ -177,7 +157,8 @@ pub fn page_query(
                 .or(drafts::created_at.eq(at).and(drafts::id.lt(id))),
         );
     }
-    query
-        .order((drafts::created_at.desc(), drafts::id.desc()))
-        .limit(limit)
+    limited(
+        query.order((drafts::created_at.desc(), drafts::id.desc())),
+        limit,
+    )
 }

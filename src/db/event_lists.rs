@@ -10,6 +10,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::db::page_limit::{Limited, limited};
 use crate::db::schema::audit_events;
 use crate::domain::audit_chain::{AuditEvent, format_occurred_at};
 
@@ -79,7 +80,7 @@ pub type BoxedEvents<'a> = diesel::dsl::IntoBoxed<
 >;
 
 /// The query for up to `limit` selected events, oldest first.
-pub fn page_query(s: &Selection, limit: i64) -> BoxedEvents<'static> {
+pub fn page_query(s: &Selection, limit: i64) -> Limited<BoxedEvents<'static>> {
     let mut query = audit_events::table
         .select(EventRecord::as_select())
         .into_boxed();
@@ -104,7 +105,7 @@ pub fn page_query(s: &Selection, limit: i64) -> BoxedEvents<'static> {
     if let Some(until) = s.until {
         query = query.filter(audit_events::occurred_at.lt(until));
     }
-    query.order(audit_events::seq.asc()).limit(limit)
+    limited(query.order(audit_events::seq.asc()), limit)
 }
 
 /// Bounds on `seq` that hold the time window, from two probes of the time

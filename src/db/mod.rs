@@ -18,6 +18,7 @@ pub mod fixed_text;
 pub mod lexicons;
 pub mod locks;
 pub mod lookup;
+pub mod page_limit;
 pub mod partial;
 pub mod reconcile;
 pub mod register;

@@ -162,6 +162,8 @@ diesel::table! {
         corrected_by -> Nullable<Uuid>,
         due_at -> Nullable<Timestamptz>,
         overdue -> Bool,
+        title -> Nullable<Text>,
+        content_hash -> Nullable<Text>,
     }
 }
 

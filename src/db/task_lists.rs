@@ -10,6 +10,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::draft_lists::{BoxedDrafts, Listed, grant_covers_draft, listed};
+use crate::db::page_limit::{Limited, limited};
 use crate::db::partial;
 use crate::db::schema::{delegations, drafts, grants, signoffs, users};
 
@@ -163,7 +164,7 @@ pub fn candidates_query(
 
 /// Of the drafts `among` (candidates), the first `limit` that `signer` may
 /// sign now, in the order of `/tasks`. Apart, so that a test can EXPLAIN it.
-pub fn tasks_query(signer: Uuid, among: &[Uuid], limit: i64) -> BoxedDrafts<'static> {
+pub fn tasks_query(signer: Uuid, among: &[Uuid], limit: i64) -> Limited<BoxedDrafts<'static>> {
     let both = |pattern: &'static str| {
         signoffs::stage
             .like(pattern)
@@ -209,16 +210,18 @@ pub fn tasks_query(signer: Uuid, among: &[Uuid], limit: i64) -> BoxedDrafts<'sta
     // No status filter: only drafts in review have open stages (a CHECK
     // says so), and `open_and_free` asks for one. Said again, it made the
     // planner AND the partial GIN index, read whole, with the 51 ids.
-    listed()
-        .filter(drafts::id.eq_any(among.to_vec()))
-        .filter(drafts::author_id.ne(signer))
-        .filter(exists(open_and_free))
-        .order((
-            drafts::due_at.asc().nulls_last(),
-            drafts::updated_at.asc(),
-            drafts::id.asc(),
-        ))
-        .limit(limit)
+    limited(
+        listed()
+            .filter(drafts::id.eq_any(among.to_vec()))
+            .filter(drafts::author_id.ne(signer))
+            .filter(exists(open_and_free))
+            .order((
+                drafts::due_at.asc().nulls_last(),
+                drafts::updated_at.asc(),
+                drafts::id.asc(),
+            )),
+        limit,
+    )
 }
 
 /// Where a page of `/tasks` ends: the order is (due time, nulls last;
