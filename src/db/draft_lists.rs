@@ -140,12 +140,11 @@ pub fn page_query(
     }
     if let Some(v) = &filter.stage {
         // An open stage of the current step (SPEC §5), not only the first.
-        // Only drafts in review have open stages (a CHECK says so); saying
-        // it, and the stage as a literal, lets that stage's ordered index
-        // serve.
-        query = query
-            .filter(partial::in_review())
-            .filter(partial::open_at(*v));
+        // The stage as a literal lets that stage's ordered index serve.
+        // Only drafts in review have open stages (a CHECK says so); said as
+        // well, the planner took the two for independent and expected a
+        // handful of rows (migration 000170).
+        query = query.filter(partial::open_at(*v));
     }
     if let Some(v) = &filter.risk_level {
         query = query.filter(drafts::risk_level.eq(v.clone()));

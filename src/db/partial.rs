@@ -93,9 +93,9 @@ impl QueryFragment<Pg> for StageArray {
     }
 }
 
-/// `drafts.current_stages @> ARRAY['<stage>']`: with [`in_review`], the
-/// predicate of that stage's `drafts_open_<stage>` index (migration
-/// 000150), which lists the drafts at it newest first.
+/// `drafts.current_stages @> ARRAY['<stage>']`: the predicate of that
+/// stage's `drafts_open_<stage>` index (migrations 000150 and 000170),
+/// which lists the drafts at it newest first.
 pub fn open_at(stage: Stage) -> diesel::dsl::Contains<drafts::current_stages, StageArray> {
     drafts::current_stages.contains(StageArray(stage))
 }
