@@ -2,7 +2,7 @@
 //! are `authoring`), one transaction each: lock the draft, load
 //! the facts, ask the workflow rules, write the effect and its audit event.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
@@ -346,7 +346,9 @@ fn signoff(
         decision: decision.as_str().into(),
         comment: comment.map(String::from),
         checks: checks.to_vec(),
-        signed_at: Utc::now(),
+        // Microseconds, as PostgreSQL keeps it: the action's answer then
+        // shows the time every later read shows.
+        signed_at: Utc::now().trunc_subsecs(6),
         on_behalf_of,
         acknowledged: Vec::new(),
     }

@@ -271,6 +271,9 @@ async fn a_deputy_signs_on_behalf_within_the_delegation_and_its_time() {
         .clone();
     assert_eq!(signoff["signer_id"], json!(deputy.id));
     assert_eq!(signoff["on_behalf_of"], json!(principal.id));
+    // A draft's GET reads the sign-offs in its row's statement: the same.
+    let read = room.get(&room.author, id).await;
+    assert_eq!(read["signoffs"], draft["signoffs"]);
     assert_eq!(room.app.actions_after(before).await, ["stage_approved"]);
     let recorded = room
         .app
