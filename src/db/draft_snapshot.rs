@@ -11,13 +11,15 @@ use crate::db::drafts::{DraftRow, RevisionRow, SignoffRow};
 use crate::db::fixed_text::prebuilt;
 use crate::db::schema::{drafts, revisions, signoffs, users};
 
-/// A draft's row with its [`RowVersion`], the revision the row names and
-/// that revision's sign-offs (oldest first, with their signers' usernames),
-/// in one statement: one snapshot, so they agree. Only without the lock: a
-/// locked read must not join, as a row changed while the lock waited would
-/// no longer meet the join's condition and be dropped.
-pub async fn find_whole(mut conn: &AsyncPgConnection, id: Uuid) -> QueryResult<Option<Whole>> {
-    let found: Option<(DraftRow, String, Option<RevisionRow>, Vec<SignoffRecord>)> = prebuilt!(
+/// A draft's row with its [`RowVersion`] and the revision the row names,
+/// in one statement. Only without the lock: a locked read must not join,
+/// as a row changed while the lock waited would no longer meet the join's
+/// condition and be dropped.
+pub async fn find_with_revision(
+    mut conn: &AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<(DraftRow, String, Option<RevisionRow>)>> {
+    prebuilt!(
         drafts::table
             .left_join(
                 revisions::table.on(revisions::draft_id
@@ -29,135 +31,12 @@ pub async fn find_whole(mut conn: &AsyncPgConnection, id: Uuid) -> QueryResult<O
                 DraftRow::as_select(),
                 RowVersion,
                 Option::<RevisionRow>::as_select(),
-                SignoffsOfRow,
             ))
             .limit(1)
     )
     .get_result(&mut conn)
     .await
-    .optional()?;
-    Ok(found.map(|(row, version, revision, signed)| Whole {
-        row,
-        version,
-        revision,
-        signed: signed.into_iter().map(signoff_of_record).collect(),
-    }))
-}
-
-/// What [`find_whole`] read.
-#[derive(Debug)]
-pub struct Whole {
-    pub row: DraftRow,
-    pub version: String,
-    pub revision: Option<RevisionRow>,
-    pub signed: Vec<(SignoffRow, String)>,
-}
-
-/// The sign-offs of the revision the row names, as one array column of the
-/// row's statement (in the order and with the columns of
-/// [`SignoffRecord`]): a draft's read is then the session check and one
-/// statement, as its pgbench twin (issue 19 item 2). Written into the SQL
-/// as [`RowVersion`] is; no input enters it.
-#[derive(Debug, Clone, Copy)]
-pub struct SignoffsOfRow;
-
-type SignoffFields = (
-    diesel::sql_types::Uuid,
-    diesel::sql_types::Uuid,
-    diesel::sql_types::Int4,
-    diesel::sql_types::Int4,
-    diesel::sql_types::Text,
-    diesel::sql_types::Text,
-    diesel::sql_types::Uuid,
-    diesel::sql_types::Text,
-    diesel::sql_types::Nullable<diesel::sql_types::Text>,
-    diesel::sql_types::Array<diesel::sql_types::Text>,
-    diesel::sql_types::Timestamptz,
-    diesel::sql_types::Nullable<diesel::sql_types::Uuid>,
-    diesel::sql_types::Array<diesel::sql_types::Text>,
-    diesel::sql_types::Text,
-);
-
-/// A sign-off with its signer's username, as [`SignoffsOfRow`] lists it.
-type SignoffRecord = (
-    Uuid,
-    Uuid,
-    i32,
-    i32,
-    String,
-    String,
-    Uuid,
-    String,
-    Option<String>,
-    Vec<String>,
-    chrono::DateTime<chrono::Utc>,
-    Option<Uuid>,
-    Vec<String>,
-    String,
-);
-
-fn signoff_of_record(r: SignoffRecord) -> (SignoffRow, String) {
-    let (
-        id,
-        draft_id,
-        revision,
-        round,
-        content_hash,
-        stage,
-        signer_id,
-        decision,
-        comment,
-        checks,
-        signed_at,
-        on_behalf_of,
-        acknowledged,
-        username,
-    ) = r;
-    let row = SignoffRow {
-        id,
-        draft_id,
-        revision,
-        round,
-        content_hash,
-        stage,
-        signer_id,
-        decision,
-        comment,
-        checks,
-        signed_at,
-        on_behalf_of,
-        acknowledged,
-    };
-    (row, username)
-}
-
-impl diesel::expression::Expression for SignoffsOfRow {
-    type SqlType = diesel::sql_types::Array<diesel::pg::sql_types::Record<SignoffFields>>;
-}
-
-impl<QS> diesel::expression::AppearsOnTable<QS> for SignoffsOfRow {}
-
-impl<QS> diesel::expression::SelectableExpression<QS> for SignoffsOfRow {}
-
-impl<GB> diesel::expression::ValidGrouping<GB> for SignoffsOfRow {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
-
-impl diesel::query_builder::QueryId for SignoffsOfRow {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for SignoffsOfRow {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
-    ) -> QueryResult<()> {
-        out.push_sql(
-            r#"ARRAY(SELECT ROW(s."id", s."draft_id", s."revision", s."round", s."content_hash", s."stage", s."signer_id", s."decision", s."comment", s."checks", s."signed_at", s."on_behalf_of", s."acknowledged", u."username") FROM "signoffs" s JOIN "users" u ON u."id" = s."signer_id" WHERE s."draft_id" = "drafts"."id" AND s."revision" = "drafts"."revision" ORDER BY s."signed_at", s."id")"#,
-        );
-        Ok(())
-    }
+    .optional()
 }
 
 /// As [`lock`](crate::db::drafts::lock), with the locked row's [`RowVersion`]: the newest version,

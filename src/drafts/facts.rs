@@ -117,7 +117,7 @@ pub async fn decided(
 
 /// The draft's row (locked or not) with its version, and the revision and
 /// sign-offs the row named when they were read, in the same round trip
-/// (unlocked, all in the row's own statement).
+/// (unlocked, the revision in the row's own statement).
 struct Read {
     row: Option<(DraftRow, String)>,
     revision: Option<RevisionRow>,
@@ -126,23 +126,18 @@ struct Read {
 
 async fn read(conn: &AsyncPgConnection, id: Uuid, lock: bool) -> Result<Read, ApiError> {
     if !lock {
-        let Some(whole) = snapshot::find_whole(conn, id).await? else {
-            return Ok(Read {
-                row: None,
-                revision: None,
-                signoffs: None,
-            });
-        };
-        // One statement's snapshot: the sign-offs are the row's.
-        let signoffs = snapshot::CurrentSignoffs {
-            revision: whole.row.revision,
-            version: whole.version.clone(),
-            signed: whole.signed,
+        let (found, signoffs) = futures_util::try_join!(
+            snapshot::find_with_revision(conn, id),
+            snapshot::current_signoffs(conn, id),
+        )?;
+        let (row, revision) = match found {
+            Some((row, version, revision)) => (Some((row, version)), revision),
+            None => (None, None),
         };
         return Ok(Read {
-            row: Some((whole.row, whole.version)),
-            revision: whole.revision,
-            signoffs: Some(signoffs),
+            row,
+            revision,
+            signoffs,
         });
     }
     let row = snapshot::lock_versioned(conn, id);
