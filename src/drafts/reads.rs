@@ -84,11 +84,7 @@ pub fn view(loaded: Loaded) -> Result<DraftView, ApiError> {
 
 /// Summaries for a page of drafts, as listed with their current revisions.
 pub fn summaries(rows: Vec<draft_lists::Listed>) -> Result<Vec<DraftSummary>, ApiError> {
-    rows.into_iter()
-        .map(|(d, title, hash)| {
-            DraftSummary::new(d, title.unwrap_or_default(), hash.unwrap_or_default())
-        })
-        .collect()
+    rows.into_iter().map(DraftSummary::listed).collect()
 }
 
 /// Validates the list filters; a value that names nothing is a bad query.

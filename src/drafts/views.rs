@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::db::draft_lists::Listed;
 use crate::db::drafts::{CommentRow, DraftRow, RevisionRow, SignoffRow};
 use crate::domain::content::Source;
 use crate::domain::route::{Route, count};
@@ -265,7 +266,13 @@ pub struct DraftSummary {
 }
 
 impl DraftSummary {
+    /// A draft read whole, with its current revision's title and hash.
     pub fn new(d: DraftRow, title: String, content_hash: String) -> Result<DraftSummary, ApiError> {
+        DraftSummary::listed(Listed::from((d, title, content_hash)))
+    }
+
+    /// A draft as a list reads it.
+    pub fn listed(d: Listed) -> Result<DraftSummary, ApiError> {
         Ok(DraftSummary {
             id: d.id,
             risk_level: parse_risk(&d.risk_level)?,
@@ -282,8 +289,8 @@ impl DraftSummary {
             author_id: d.author_id,
             department_id: d.department_id,
             revision: d.revision,
-            content_hash,
-            title,
+            content_hash: d.content_hash.unwrap_or_default(),
+            title: d.title.unwrap_or_default(),
             created_at: d.created_at,
             updated_at: d.updated_at,
         })

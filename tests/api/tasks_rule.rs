@@ -316,7 +316,7 @@ async fn check(w: World) -> Result<(), TestCaseError> {
             .await
             .expect("tasks")
             .into_iter()
-            .map(|(d, ..)| d.id)
+            .map(|d| d.id)
             .collect();
         // As the API asks it: an auditor's list is every draft.
         let auditor = w
@@ -334,7 +334,7 @@ async fn check(w: World) -> Result<(), TestCaseError> {
         .await
         .expect("page")
         .into_iter()
-        .map(|(d, ..)| d.id)
+        .map(|d| d.id)
         .collect();
         let mut may_sign = BTreeSet::new();
         let mut may_see = BTreeSet::new();
