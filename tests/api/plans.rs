@@ -96,6 +96,24 @@ pub async fn loaded_office() -> (TestApp, db::DbConn) {
     (app, conn)
 }
 
+/// The loaded office's oldest draft and its author.
+#[derive(diesel::QueryableByName)]
+pub struct OldestDraft {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub draft: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub author: Uuid,
+}
+
+pub async fn oldest_draft(conn: &mut db::DbConn) -> OldestDraft {
+    diesel::sql_query(
+        "SELECT id AS draft, author_id AS author FROM drafts ORDER BY created_at LIMIT 1",
+    )
+    .get_result(conn)
+    .await
+    .expect("the load has drafts")
+}
+
 /// Every node of a plan whose type is a sequential scan of `drafts` or
 /// `audit_events`.
 fn seq_scans(node: &Value, found: &mut Vec<String>) {
@@ -136,19 +154,7 @@ where
 async fn no_list_query_scans_drafts_or_events_sequentially() {
     let (_app, mut conn) = loaded_office().await;
     let viewer = Uuid::new_v4();
-    #[derive(diesel::QueryableByName)]
-    struct Ids {
-        #[diesel(sql_type = diesel::sql_types::Uuid)]
-        draft: Uuid,
-        #[diesel(sql_type = diesel::sql_types::Uuid)]
-        author: Uuid,
-    }
-    let ids: Ids = diesel::sql_query(
-        "SELECT id AS draft, author_id AS author FROM drafts ORDER BY created_at LIMIT 1",
-    )
-    .get_result(&mut conn)
-    .await
-    .unwrap();
+    let ids = oldest_draft(&mut conn).await;
     let author = ids.author;
     let now = Utc::now();
     let cursor = Some((now - Duration::days(200), Uuid::new_v4()));
