@@ -163,7 +163,10 @@ pub async fn page(
     limit: i64,
 ) -> QueryResult<Vec<AuditEvent>> {
     if s.since.is_none() && s.until.is_none() {
-        let rows: Vec<EventRecord> = page_query(s, limit).load(conn).await?;
+        let query = page_query(s, limit);
+        let wanted = query.wanted();
+        let mut rows: Vec<EventRecord> = query.load(conn).await?;
+        rows.truncate(wanted);
         return Ok(rows.into_iter().map(AuditEvent::from).collect());
     }
     let range = narrow(conn, s).await?;
@@ -178,9 +181,10 @@ pub async fn page(
             through: Some(to),
             ..range.clone()
         };
-        let rows: Vec<EventRecord> = page_query(&part, limit - out.len() as i64)
-            .load(conn)
-            .await?;
+        let query = page_query(&part, limit - out.len() as i64);
+        let wanted = query.wanted();
+        let mut rows: Vec<EventRecord> = query.load(conn).await?;
+        rows.truncate(wanted);
         out.extend(rows.into_iter().map(AuditEvent::from));
         from = to;
         span = span.saturating_mul(2);

@@ -6,15 +6,22 @@
 //! was planned anew on every call: 0.12 ms of the 0.40 ms the database
 //! spent on a page of `GET /drafts` at a year's scale (issue 19). With the
 //! number in the text, the generic plan costs what the custom ones do and
-//! is kept after the fifth run. A client asks for 1–200 rows (one more is
-//! read to know whether a page follows), so a connection prepares few texts.
+//! is kept after the fifth run.
+//!
+//! Each count is its own statement, prepared and kept by every connection
+//! that meets it, so the text holds one of few counts: the default page
+//! (50 and one more to see whether a page follows) as it is, any other
+//! rounded up to a power of two, and the rows past the count asked for
+//! dropped by the caller ([`Limited::wanted`]). A client walking through
+//! every `limit` makes ten statements of a list, not two hundred.
 
 use diesel::QueryResult;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 
-/// `query LIMIT rows`, with `rows` in the text. `query` must be ordered and
-/// carry no LIMIT of its own.
+/// `query LIMIT n`, with `n` in the text: `rows`, or more (see the
+/// module), of which the caller keeps [`Limited::wanted`]. `query` must be
+/// ordered and carry no LIMIT of its own.
 #[derive(Debug, Clone)]
 pub struct Limited<Q> {
     query: Q,
@@ -29,6 +36,26 @@ pub fn limited<Q>(query: Q, rows: i64) -> Limited<Q> {
     }
 }
 
+/// The default page with the row that tells whether another follows.
+const DEFAULT_PAGE: u32 = 51;
+
+/// The count the text asks for when `rows` are wanted.
+fn in_text(rows: u32) -> u32 {
+    if rows == DEFAULT_PAGE || rows == 0 {
+        rows
+    } else {
+        rows.checked_next_power_of_two().unwrap_or(rows)
+    }
+}
+
+impl<Q> Limited<Q> {
+    /// The rows asked for: what a caller keeps of those loaded (the text
+    /// may ask for more).
+    pub fn wanted(&self) -> usize {
+        self.rows as usize
+    }
+}
+
 impl<Q: Query> Query for Limited<Q> {
     type SqlType = Q::SqlType;
 }
@@ -37,7 +64,7 @@ impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Limited<Q> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         self.query.walk_ast(out.reborrow())?;
         out.push_sql(" LIMIT ");
-        out.push_sql(&self.rows.to_string());
+        out.push_sql(&in_text(self.rows).to_string());
         Ok(())
     }
 }
@@ -75,6 +102,15 @@ mod tests {
     }
 
     #[test]
+    fn a_client_walking_through_every_limit_makes_few_statements() {
+        let texts: std::collections::BTreeSet<String> = (1..=201).map(text).collect();
+        assert_eq!(texts.len(), 10, "{texts:#?}");
+        assert!(text(50).contains("LIMIT 64 "), "{}", text(50));
+        assert!(text(201).contains("LIMIT 256 "), "{}", text(201));
+        assert!(text(1).contains("LIMIT 1 "), "{}", text(1));
+    }
+
+    #[test]
     fn each_count_is_its_own_cacheable_statement() {
         let query = |rows| {
             limited(
@@ -87,5 +123,6 @@ mod tests {
         };
         assert!(query(51).is_safe_to_cache_prepared(&Pg).unwrap());
         assert_ne!(text(51), text(52));
+        assert_eq!(text(33), text(64));
     }
 }

@@ -70,7 +70,11 @@ pub async fn tasks_from(
         };
         let ids: Vec<Uuid> = candidates.iter().map(|c| c.0).collect();
         let wanted = limit - page.len() as i64;
-        page.extend(tasks_query(signer, &ids, wanted).load(conn).await?);
+        let query = tasks_query(signer, &ids, wanted);
+        let kept = query.wanted();
+        let mut found: Vec<Listed> = query.load(conn).await?;
+        found.truncate(kept);
+        page.extend(found);
         if (candidates.len() as i64) < span || page.len() as i64 >= limit {
             break;
         }
