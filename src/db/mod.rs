@@ -29,6 +29,7 @@ pub mod sheets;
 pub mod sweep;
 pub mod task_lists;
 pub mod throttle;
+pub mod union_all;
 pub mod users;
 pub mod webhooks;
 

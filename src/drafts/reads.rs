@@ -189,22 +189,25 @@ pub async fn page(
 }
 
 /// Up to `limit` summaries of drafts the caller may sign now, oldest first.
-/// The session check goes with the first candidates, in one round trip.
+/// The session check, which reads the caller's grants, goes with the
+/// stages delegated to them, in one round trip; the drafts at those stages
+/// are read in a second, only if there are any.
 pub async fn tasks(
     state: &AppState,
     holder: &TokenHolder,
     after: Option<task_lists::TaskCursor>,
     limit: i64,
 ) -> Result<Vec<DraftSummary>, ApiError> {
-    let mut conn = connect(&state.pool).await?;
+    let conn = connect(&state.pool).await?;
     let shared: &AsyncPgConnection = &conn;
-    let (first, live) = futures_util::try_join!(
-        task_lists::candidates(shared, holder.user_id, after, limit),
+    let (delegated, live) = futures_util::try_join!(
+        task_lists::delegated_stages(shared, holder.user_id),
         sessions::check(shared, holder.session_id, holder.user_id),
     )?;
-    holder.admit(live)?;
-    let rows = task_lists::tasks_from(&mut conn, holder.user_id, first, limit).await?;
-    summaries(rows)
+    let user = holder.admit(live)?;
+    let roles = user.grants.iter().map(|g| g.role.as_str());
+    let stages = task_lists::stages(roles, &delegated);
+    summaries(task_lists::tasks_at(shared, user.user_id, &stages, after, limit).await?)
 }
 
 /// As [`tasks`] for a caller whose session is already checked (the console).
@@ -213,8 +216,8 @@ pub async fn tasks_of(
     user: &AuthUser,
     limit: i64,
 ) -> Result<Vec<DraftSummary>, ApiError> {
-    let mut conn = connect(&state.pool).await?;
-    summaries(task_lists::tasks(&mut conn, user.user_id, None, limit).await?)
+    let conn = connect(&state.pool).await?;
+    summaries(task_lists::tasks(&conn, user.user_id, None, limit).await?)
 }
 
 /// Every revision of a visible draft, oldest first.

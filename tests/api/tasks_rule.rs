@@ -312,7 +312,7 @@ async fn check(w: World) -> Result<(), TestCaseError> {
     let mut conn = AsyncPgConnection::establish(&url).await.expect("connect");
     let (users, drafts) = insert(&mut conn, &w).await;
     for (u, user) in users.iter().enumerate() {
-        let listed: BTreeSet<Uuid> = task_lists::tasks(&mut conn, *user, None, 200)
+        let listed: BTreeSet<Uuid> = task_lists::tasks(&conn, *user, None, 200)
             .await
             .expect("tasks")
             .into_iter()
