@@ -56,8 +56,8 @@ impl QueryFragment<Pg> for Constant {
     }
 }
 
-/// `drafts.status = 'in_review'`: the predicate of `drafts_tasks`,
-/// `drafts_in_review`, `drafts_by_stages` and the deadline index.
+/// `drafts.status = 'in_review'`: the predicate of `drafts_in_review` and
+/// the deadline index.
 pub fn in_review() -> Eq<drafts::status, Constant> {
     drafts::status.eq(Constant("in_review"))
 }

@@ -16,7 +16,7 @@ use sanshen::db::{deadlines, task_lists};
 use sanshen::domain::vocabulary::Stage;
 use uuid::Uuid;
 
-use crate::plans::{loaded_office, oldest_draft};
+use crate::plans::{loaded_office, oldest_draft, reviewer};
 
 #[derive(diesel::QueryableByName)]
 struct Count {
@@ -28,14 +28,7 @@ struct Count {
 async fn generic_plans_of_tasks_and_deadlines_read_drafts_by_index() {
     let (_app, mut conn) = loaded_office().await;
     // A reviewer of the first stage: the load has drafts waiting there.
-    let signer = Uuid::new_v4();
-    conn.batch_execute(&format!(
-        "INSERT INTO users (id, username, display_name, password_hash) \
-         VALUES ('{signer}', 'plan.reviewer', 'reviewer', 'unusable'); \
-         INSERT INTO grants (id, user_id, role) VALUES (gen_random_uuid(), '{signer}', 'review_1');"
-    ))
-    .await
-    .unwrap();
+    let signer = reviewer(&mut conn, &["review_1"]).await;
     let (listed, scans) = conn
         .transaction::<_, diesel::result::Error, _>(async |c| {
             c.batch_execute("SET LOCAL plan_cache_mode = force_generic_plan")

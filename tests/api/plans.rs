@@ -117,6 +117,25 @@ pub async fn oldest_draft(conn: &mut db::DbConn) -> OldestDraft {
     .expect("the load has drafts")
 }
 
+/// A user of the loaded office holding a grant of each of `roles`, who
+/// wrote none of its drafts.
+pub async fn reviewer(conn: &mut db::DbConn, roles: &[&str]) -> Uuid {
+    let id = Uuid::new_v4();
+    let grants: Vec<String> = roles
+        .iter()
+        .map(|role| format!("(gen_random_uuid(), '{id}', '{role}')"))
+        .collect();
+    conn.batch_execute(&format!(
+        "INSERT INTO users (id, username, display_name, password_hash) \
+         VALUES ('{id}', 'plan.reviewer', 'reviewer', 'unusable'); \
+         INSERT INTO grants (id, user_id, role) VALUES {};",
+        grants.join(", ")
+    ))
+    .await
+    .expect("a reviewer");
+    id
+}
+
 /// Every node of a plan whose type is a sequential scan of `drafts` or
 /// `audit_events`.
 fn seq_scans(node: &Value, found: &mut Vec<String>) {

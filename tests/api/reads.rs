@@ -235,9 +235,10 @@ async fn tasks_list_what_the_caller_may_sign_now_oldest_first() {
     assert!(author_tasks["items"].as_array().unwrap().is_empty());
 }
 
-/// The page is filled past drafts the signer may not sign: `/tasks` probes
-/// spans of the due order, and a span of barred drafts must not end the
-/// page early nor skip a draft between pages.
+/// The page is filled past drafts the signer may not sign: `/tasks` reads
+/// each of the signer's stages in the due order (here two, merged) and
+/// probes draft by draft, and barred drafts must not end the page early
+/// nor skip a draft between pages.
 #[tokio::test]
 async fn tasks_pages_reach_past_drafts_the_signer_is_barred_from() {
     let n = Newsroom::new().await;

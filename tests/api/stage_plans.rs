@@ -5,14 +5,14 @@
 use chrono::{Duration, Utc};
 use diesel::debug_query;
 use diesel::pg::Pg;
-use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::RunQueryDsl;
 use sanshen::db::draft_lists::{DraftFilter, page_query};
 use sanshen::db::task_lists;
 use sanshen::domain::vocabulary::Stage;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::plans::{analyzed, loaded_office, plan};
+use crate::plans::{analyzed, loaded_office, plan, reviewer};
 
 /// The node types of a plan, with the index each index node reads.
 fn nodes(node: &Value, found: &mut Vec<(String, Option<String>)>) {
@@ -134,15 +134,7 @@ fn scans_run(node: &Value, found: &mut Vec<(String, u64, u64)>, sorted: &mut boo
 #[tokio::test]
 async fn tasks_read_each_stage_in_order_from_its_own_index() {
     let (_app, mut conn) = loaded_office().await;
-    let signer = Uuid::new_v4();
-    conn.batch_execute(&format!(
-        "INSERT INTO users (id, username, display_name, password_hash) \
-         VALUES ('{signer}', 'plan.reviewer', 'reviewer', 'unusable'); \
-         INSERT INTO grants (id, user_id, role) VALUES (gen_random_uuid(), '{signer}', 'review_2'), \
-           (gen_random_uuid(), '{signer}', 'proofread_3');"
-    ))
-    .await
-    .unwrap();
+    let signer = reviewer(&mut conn, &["review_2", "proofread_3"]).await;
     let stages = task_lists::stages_of(&conn, signer).await.unwrap();
     assert_eq!(stages, [Stage::Review2, Stage::Proofread3]);
     let query = task_lists::tasks_query(signer, &stages, None, 2);
