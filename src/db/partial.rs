@@ -59,7 +59,7 @@ impl QueryFragment<Pg> for Constant {
 
 /// `value` in the SQL text: for a list whose length the planner must know
 /// (see `draft_lists`' sighted roles).
-pub fn constant(value: &'static str) -> Constant {
+pub(crate) fn constant(value: &'static str) -> Constant {
     Constant(value)
 }
 
