@@ -106,7 +106,7 @@ async fn serve() -> anyhow::Result<ExitCode> {
         let chainer = state.chainer.clone();
         let webhooks = state.webhooks.clone();
         let deadlines = state.deadlines.clone();
-        let stopped = startup::build_server(state, listener, workers)?.await;
+        let stopped = sanshen::http::server::build_server(state, listener, workers)?.await;
         // The server has stopped (SIGTERM, Ctrl-C): no request can queue an
         // event any more. Link the queued ones while the database is still
         // there, before the embedded cluster below stops. Bounded, so a

@@ -1,12 +1,8 @@
-//! Start-up shared by `main` and the tests: database, migrations, secrets,
-//! the bootstrap admin, and the HTTP server itself.
+//! Start-up shared by `main` and the tests: database, migrations, secrets
+//! and the bootstrap admin. The HTTP server on top is `http::server`.
 
-use std::net::TcpListener;
 use std::path::Path;
 
-use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
-use actix_web::{App, HttpServer, web};
 use diesel_async::AsyncConnection;
 
 use crate::clock::Clock;
@@ -24,8 +20,6 @@ use crate::db::{self, DbPool, locks};
 use crate::domain::password::check_password;
 use crate::domain::vocabulary::Role;
 use crate::drafts::deadlines;
-use crate::http;
-use crate::http::{chain_nudge, request_id};
 use crate::state::AppState;
 use crate::webhooks::sender::{self, Schedule};
 
@@ -203,32 +197,4 @@ fn generate_password() -> String {
     (0..20)
         .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
         .collect()
-}
-
-/// How long an idle client connection is kept open.
-pub const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(75);
-
-/// The HTTP server on `listener`, for `main` and for the tests.
-pub fn build_server(
-    state: AppState,
-    listener: TcpListener,
-    workers: usize,
-) -> std::io::Result<Server> {
-    let server = HttpServer::new(move || {
-        // Runs once on each worker's thread.
-        http::build(
-            App::new()
-                .app_data(web::Data::new(state.for_worker(workers)))
-                .wrap(from_fn(chain_nudge::middleware))
-                .wrap(from_fn(request_id::middleware)),
-        )
-    })
-    .workers(workers)
-    // Longer than the reverse proxies' usual idle timeout (nginx and most
-    // balancers keep an upstream connection 60 s), so it is the proxy that
-    // closes an idle connection, never sanshen while the proxy sends on it.
-    .keep_alive(KEEP_ALIVE)
-    .listen(listener)?
-    .run();
-    Ok(server)
 }

@@ -25,6 +25,7 @@ pub mod problems;
 pub mod quota;
 pub mod reports;
 pub mod request_id;
+pub mod server;
 pub mod sweep;
 pub mod users;
 pub mod webhooks;
@@ -110,7 +111,7 @@ pub fn api(cfg: &mut ServiceConfig) {
 
 /// `app` with every route: the endpoints of `api`, the OpenAPI document,
 /// Swagger UI, and the fallback that answers 405 (with `Allow`) for a
-/// known path and 404 for any other. `build_server` and the tests share it.
+/// known path and 404 for any other. `server::build_server` and the tests share it.
 pub fn build<T, B>(app: App<T>) -> App<T>
 where
     B: MessageBody + 'static,

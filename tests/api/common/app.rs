@@ -8,7 +8,6 @@ use std::time::Duration;
 use reqwest::{Method, Response, StatusCode};
 use sanshen::credentials::hashing::Hasher;
 use sanshen::db;
-use sanshen::startup;
 use sanshen::state::AppState;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -76,7 +75,8 @@ impl TestApp {
     fn serve(database_url: &str, secret: String, state: AppState) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a port");
         let port = listener.local_addr().expect("local addr").port();
-        let server = startup::build_server(state.clone(), listener, 2).expect("server");
+        let server =
+            sanshen::http::server::build_server(state.clone(), listener, 2).expect("server");
         let handle = server.handle();
         tokio::spawn(server);
         TestApp {
