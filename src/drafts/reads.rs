@@ -205,19 +205,33 @@ pub async fn tasks(
         sessions::check(shared, holder.session_id, holder.user_id),
     )?;
     let user = holder.admit(live)?;
-    let roles = user.grants.iter().map(|g| g.role.as_str());
-    let stages = task_lists::stages(roles, &delegated);
-    summaries(task_lists::tasks_at(shared, user.user_id, &stages, after, limit).await?)
+    tasks_at_stages(shared, &user, &delegated, after, limit).await
 }
 
-/// As [`tasks`] for a caller whose session is already checked (the console).
+/// As [`tasks`] for a caller whose session is already checked (the
+/// console): their grants are at hand, the delegations are read.
 pub async fn tasks_of(
     state: &AppState,
     user: &AuthUser,
     limit: i64,
 ) -> Result<Vec<DraftSummary>, ApiError> {
     let conn = connect(&state.pool).await?;
-    summaries(task_lists::tasks(&conn, user.user_id, None, limit).await?)
+    let delegated = task_lists::delegated_stages(&conn, user.user_id).await?;
+    tasks_at_stages(&conn, user, &delegated, None, limit).await
+}
+
+/// The page of `user`'s tasks at the stages of their grants and of
+/// `delegated`.
+async fn tasks_at_stages(
+    conn: &AsyncPgConnection,
+    user: &AuthUser,
+    delegated: &[Vec<String>],
+    after: Option<task_lists::TaskCursor>,
+    limit: i64,
+) -> Result<Vec<DraftSummary>, ApiError> {
+    let roles = user.grants.iter().map(|g| g.role.as_str());
+    let stages = task_lists::stages(roles, delegated);
+    summaries(task_lists::tasks_at(conn, user.user_id, &stages, after, limit).await?)
 }
 
 /// Every revision of a visible draft, oldest first.
